@@ -1,0 +1,367 @@
+//! One association as the driver sees it: the sctp-proto state machine plus
+//! what the driver must know that sctp-proto does not tell — how it ended,
+//! the peer's tag and stream counts, real PPIDs — and the pump that drains
+//! its events, messages and packets into one `Out`.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use sctp_proto::{
+    Association, AssociationError, AssociationHandle, Event as ProtoEvent, PayloadProtocolIdentifier as Ppi,
+    ReliabilityType, StreamEvent,
+};
+
+use crate::config::AssocConfig;
+use crate::events::{Event, Out, META_FIELDS};
+use crate::ppid::{self, Translation};
+use crate::wire;
+
+/// Why a write was refused. The JS layer turns these into `Error`s with codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum SendError {
+    Closed = -1,
+    TooLarge = -2,
+    BadStream = -3,
+    NotReady = -4,
+}
+
+/// How an association ended, as Node users know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    Graceful,
+    /// We aborted (destroy()): no error for our own user.
+    LocalAbort,
+    /// errno-style code and a message.
+    Error(&'static str, String),
+}
+
+pub struct Assoc {
+    pub id: u32,
+    pub handle: AssociationHandle,
+    pub proto: Association,
+    pub cfg: AssocConfig,
+    pub local_port: u16,
+    pub remote_port: u16,
+    pub incoming: bool,
+    pub connected: bool,
+    /// The peer's verification tag, learnt from its INIT/INIT-ACK; needed to send ABORT.
+    pub peer_tag: Option<u32>,
+    peer_os: u16,
+    peer_mis: u16,
+    pub ppids: Translation,
+    /// end() was asked for; SHUTDOWN goes out once everything written is acknowledged.
+    pub shutdown_wanted: bool,
+    shutdown_started: bool,
+    peer_shutdown: bool,
+    peer_abort: bool,
+    sent_shutdown_complete: bool,
+    pub ending: Option<Ending>,
+    lost: Option<AssociationError>,
+    /// sctp-proto's T3 timeout count when the peer was last heard from.
+    t3_at_last_rx: u64,
+    /// A deadline of the driver's own: handshake or shutdown taking too long.
+    pub deadline: Option<Instant>,
+    /// The deadline currently registered in the endpoint's timer set.
+    pub armed: Option<Instant>,
+    /// The driver gave up on the association: an ABORT must go out.
+    abort_pending: bool,
+    /// Test hook: the next pump panics, to prove panics stay contained.
+    pub poisoned: bool,
+}
+
+impl Assoc {
+    pub fn new(id: u32, handle: AssociationHandle, proto: Association, cfg: AssocConfig, incoming: bool, now: Instant) -> Self {
+        let deadline = Some(now + handshake_limit(&cfg));
+        Assoc {
+            id,
+            handle,
+            proto,
+            local_port: cfg.local_port as u16,
+            remote_port: cfg.remote_port as u16,
+            cfg,
+            incoming,
+            connected: false,
+            peer_tag: None,
+            peer_os: u16::MAX,
+            peer_mis: u16::MAX,
+            ppids: Translation::default(),
+            shutdown_wanted: false,
+            shutdown_started: false,
+            peer_shutdown: false,
+            peer_abort: false,
+            sent_shutdown_complete: false,
+            ending: None,
+            lost: None,
+            t3_at_last_rx: 0,
+            deadline,
+            armed: None,
+            abort_pending: false,
+            poisoned: false,
+        }
+    }
+
+    /// Learns from a packet the endpoint routed to this association, before sctp-proto sees it.
+    pub fn observe_in(&mut self, pkt: &[u8], out: &mut Out) {
+        for c in wire::chunks(pkt) {
+            match c.typ {
+                wire::CT_DATA => {
+                    if let Some(d) = wire::data_info(c.value) {
+                        self.ppids.note_in(c.flags, &d);
+                    }
+                }
+                wire::CT_INIT | wire::CT_INIT_ACK => {
+                    if let Some(i) = wire::init_info(c.value) {
+                        self.peer_tag = Some(i.initiate_tag);
+                        self.peer_os = i.outbound_streams;
+                        self.peer_mis = i.inbound_streams;
+                    }
+                }
+                wire::CT_SACK => {
+                    if let Some(cum) = wire::sack_cum_tsn(c.value) {
+                        self.ppids.acked(cum);
+                    }
+                }
+                wire::CT_ABORT => self.peer_abort = true,
+                wire::CT_SHUTDOWN | wire::CT_SHUTDOWN_ACK if !self.peer_shutdown && !self.shutdown_wanted => {
+                    self.peer_shutdown = true;
+                    out.events.push(Event::new("end", self.id));
+                }
+                _ => {}
+            }
+        }
+        self.t3_at_last_rx = self.proto.stats().get_num_t3timeouts();
+    }
+
+    /// Learns from, and finishes, a packet sctp-proto produced; appends it to `out`.
+    fn emit(&mut self, pkt: &[u8], out: &mut Out) {
+        let start = out.packets.len();
+        out.packet(pkt);
+        let pkt = &mut out.packets[start..];
+        if let Some(h) = wire::header(pkt) {
+            if h.vtag != 0 {
+                self.peer_tag = Some(h.vtag);
+            }
+        }
+        for c in wire::chunks(pkt) {
+            match c.typ {
+                wire::CT_SHUTDOWN_COMPLETE => self.sent_shutdown_complete = true,
+                wire::CT_SACK => {
+                    if let Some(cum) = wire::sack_cum_tsn(c.value) {
+                        self.ppids.received_through(cum);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !self.ppids.idle_out() && self.ppids.rewrite_out(pkt) {
+            wire::set_checksum(pkt);
+        }
+    }
+
+    pub fn send(&mut self, stream: u16, ppid: u32, unordered: bool, rel: (u32, u32), data: &[u8]) -> Result<usize, SendError> {
+        if self.ending.is_some() || self.shutdown_wanted {
+            return Err(SendError::Closed);
+        }
+        if !self.connected {
+            return Err(SendError::NotReady);
+        }
+        if u32::from(stream) >= self.negotiated().0 {
+            return Err(SendError::BadStream);
+        }
+        let ppi = ppid::native(ppid).unwrap_or(Ppi::Unknown);
+        let mut s = match self.proto.stream(stream) {
+            Ok(s) => s,
+            Err(_) => self.proto.open_stream(stream, ppi).map_err(|_| SendError::Closed)?,
+        };
+        let rel_type = ReliabilityType::from(rel.0 as u8);
+        s.set_reliability_params(unordered, rel_type, rel.1).map_err(|_| SendError::Closed)?;
+        match s.write_sctp(&Bytes::copy_from_slice(data), ppi) {
+            Ok(_) => {}
+            Err(sctp_proto::Error::ErrOutboundPacketTooLarge) => return Err(SendError::TooLarge),
+            Err(_) => return Err(SendError::Closed),
+        }
+        let buffered = s.buffered_amount().unwrap_or(0);
+        if ppi == Ppi::Unknown {
+            self.ppids.queue(stream, unordered, ppid);
+        }
+        Ok(buffered)
+    }
+
+    /// Sets the level at which the stream reports "low" (its buffered bytes fell to it).
+    pub fn set_low_mark(&mut self, stream: u16, bytes: usize) {
+        if let Ok(mut s) = self.proto.stream(stream) {
+            let _ = s.set_buffered_amount_low_threshold(bytes);
+        }
+    }
+
+    pub fn abort(&mut self, out: &mut Out) {
+        if self.ending.is_some() {
+            return;
+        }
+        if let Some(tag) = self.peer_tag {
+            out.packet(&wire::abort_packet(self.local_port, self.remote_port, tag, false, true));
+        }
+        self.ending = Some(Ending::LocalAbort);
+        let _ = self.proto.close();
+    }
+
+    /// OS and MIS: what we asked for, bounded by what the peer offered.
+    pub fn negotiated(&self) -> (u32, u32) {
+        (self.cfg.os.min(u32::from(self.peer_mis)), self.cfg.mis.min(u32::from(self.peer_os)))
+    }
+
+    /// Drains events, received messages and packets after any input, write or timeout.
+    pub fn pump(&mut self, now: Instant, out: &mut Out) {
+        assert!(!self.poisoned, "test hook: poisoned association");
+        while let Some(ev) = self.proto.poll() {
+            match ev {
+                ProtoEvent::Connected => self.on_connected(now, out),
+                ProtoEvent::Stream(StreamEvent::Readable { id }) => self.read(id, out),
+                ProtoEvent::Stream(StreamEvent::Opened { .. }) => while self.proto.accept_stream().is_some() {},
+                ProtoEvent::Stream(StreamEvent::BufferedAmountLow { id }) => out.events.push(self.stream_event("low", id)),
+                ProtoEvent::Stream(StreamEvent::Finished { id }) => out.events.push(self.stream_event("reset", id)),
+                ProtoEvent::Stream(StreamEvent::ResetComplete { id }) => out.events.push(self.stream_event("resetDone", id)),
+                ProtoEvent::Stream(StreamEvent::ResetFailed { id, .. }) => out.events.push(self.stream_event("resetFailed", id)),
+                ProtoEvent::AssociationLost { reason } | ProtoEvent::HandshakeFailed { reason } => {
+                    self.lost.get_or_insert(reason);
+                }
+                _ => {}
+            }
+        }
+        if self.shutdown_wanted && !self.shutdown_started && self.connected && self.ending.is_none() && self.all_acked() {
+            self.shutdown_started = self.proto.shutdown().is_ok();
+            self.deadline = Some(now + closing_limit(&self.cfg));
+        }
+        while let Some(t) = self.proto.poll_transmit(now) {
+            if let sctp_proto::Payload::RawEncode(pkts) = t.payload {
+                for p in &pkts {
+                    self.emit(p, out);
+                }
+            }
+        }
+        // The driver frees associations itself (see Endpoint::finish): sctp-proto's
+        // "drained" comes too early after shutdown() and never on the server side.
+        while self.proto.poll_endpoint_event().is_some() {}
+        self.check_ending(now, out);
+    }
+
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.proto.handle_timeout(now);
+        let silent_timeouts = self.proto.stats().get_num_t3timeouts().saturating_sub(self.t3_at_last_rx);
+        if silent_timeouts > u64::from(self.cfg.association_max_retrans) && self.ending.is_none() {
+            self.fail("ETIMEDOUT", "association lost: peer stopped acknowledging (association_max_retrans)");
+        }
+        if self.deadline.is_some_and(|d| d <= now) && self.ending.is_none() {
+            if self.connected {
+                self.fail("ETIMEDOUT", "shutdown did not complete in time");
+            } else {
+                self.fail("ETIMEDOUT", "handshake did not complete in time");
+            }
+        }
+    }
+
+    /// Ends the association with an error, telling the peer with an ABORT.
+    fn fail(&mut self, code: &'static str, message: &str) {
+        self.ending = Some(Ending::Error(code, message.to_string()));
+        self.abort_pending = true;
+        let _ = self.proto.close();
+    }
+
+    /// The earliest moment this association needs `handle_timeout`.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        match (self.proto.poll_timeout(), self.deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn on_connected(&mut self, now: Instant, out: &mut Out) {
+        let _ = now;
+        self.connected = true;
+        self.deadline = None;
+        let (os, mis) = self.negotiated();
+        let mut e = Event::new("connect", self.id);
+        e.os = Some(os);
+        e.mis = Some(mis);
+        e.local_port = Some(u32::from(self.local_port));
+        e.remote_port = Some(u32::from(self.remote_port));
+        out.events.push(e);
+    }
+
+    fn stream_event(&self, kind: &str, stream: u16) -> Event {
+        let mut e = Event::new(kind, self.id);
+        e.stream = Some(u32::from(stream));
+        e
+    }
+
+    /// Reads every complete message of a stream at once: sctp-proto's
+    /// reassembly queue slows down quadratically with unread messages.
+    fn read(&mut self, stream: u16, out: &mut Out) {
+        let Ok(mut s) = self.proto.stream(stream) else { return };
+        while let Ok(Some(msg)) = s.read_sctp() {
+            let len = msg.len();
+            let start = out.data.len();
+            out.data.resize(start + len, 0);
+            // Cannot fail: the slice is exactly the message's length.
+            let _ = msg.read(&mut out.data[start..]);
+            let ppid = match msg.ppi {
+                Ppi::Unknown => self.ppids.take_in(ppid::first_tsn(&msg)),
+                p => p as u32,
+            };
+            out.meta.extend_from_slice(&[self.id, u32::from(stream), ppid, len as u32]);
+        }
+        debug_assert_eq!(out.meta.len() % META_FIELDS, 0);
+    }
+
+    fn all_acked(&mut self) -> bool {
+        let ids = self.proto.stream_ids();
+        ids.into_iter().all(|id| self.proto.stream(id).ok().and_then(|s| s.buffered_amount().ok()).unwrap_or(0) == 0)
+    }
+
+    fn check_ending(&mut self, now: Instant, out: &mut Out) {
+        let _ = now;
+        if self.ending.is_none() {
+            if self.sent_shutdown_complete {
+                self.ending = Some(Ending::Graceful);
+            } else if let Some(reason) = self.lost.take() {
+                self.ending = Some(self.classify(reason));
+            }
+        }
+        if self.abort_pending {
+            self.abort_pending = false;
+            if let Some(tag) = self.peer_tag {
+                out.packet(&wire::abort_packet(self.local_port, self.remote_port, tag, false, false));
+            }
+        }
+    }
+
+    fn classify(&self, reason: AssociationError) -> Ending {
+        match reason {
+            _ if self.peer_abort => Ending::Error("ECONNRESET", "association aborted by peer".into()),
+            _ if self.peer_shutdown => Ending::Graceful,
+            AssociationError::HandshakeFailed(e) => Ending::Error("ETIMEDOUT", format!("handshake failed: {e}")),
+            AssociationError::ReceiveBufferExhausted => {
+                Ending::Error("ENOBUFS", "receive buffer exhausted while reassembling a message".into())
+            }
+            other => Ending::Error("ECONNRESET", format!("association lost: {other}")),
+        }
+    }
+}
+
+/// How long an association may take to establish before the driver gives up.
+/// For incoming ones this also bounds the state an unanswered INIT holds.
+fn handshake_limit(cfg: &AssocConfig) -> Duration {
+    let mut total = 0.0;
+    let mut rto = cfg.rto_initial;
+    for _ in 0..=cfg.max_init_retransmits {
+        total += rto;
+        rto = (rto * 2.0).min(cfg.rto_max);
+    }
+    Duration::from_millis((total + cfg.rto_initial) as u64)
+}
+
+/// How long SHUTDOWN may take: sctp-proto stops retransmitting it without telling.
+fn closing_limit(cfg: &AssocConfig) -> Duration {
+    Duration::from_millis((cfg.rto_initial * 32.0).min(cfg.rto_max * 4.0).max(1000.0) as u64)
+}

@@ -1,0 +1,135 @@
+//! The JavaScript face of `endpoint::Endpoint`: a few coarse calls, each one
+//! crossing returning all of its output. Every call catches panics, so none
+//! can unwind into Node; the endpoint additionally contains a panic to the
+//! association that raised it.
+
+use std::time::Instant;
+
+use napi::bindgen_prelude::Buffer;
+use napi_derive::napi;
+
+use crate::config::AssocConfig;
+use crate::endpoint::{Counters, Endpoint};
+use crate::events::Output;
+
+#[napi(object)]
+pub struct EndpointStats {
+    pub packets_in: f64,
+    pub packets_out: f64,
+    pub malformed: f64,
+    pub bad_checksum: f64,
+    pub out_of_the_blue: f64,
+    pub refused_inits: f64,
+    pub panics: f64,
+    pub associations: u32,
+}
+
+#[napi]
+pub struct NativeEndpoint {
+    inner: Endpoint,
+    test_hooks: bool,
+}
+
+#[napi]
+impl NativeEndpoint {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        NativeEndpoint {
+            inner: Endpoint::new(),
+            test_hooks: std::env::var_os("SCTP_NATIVE_TEST_HOOKS").is_some(),
+        }
+    }
+
+    /// Accepts associations on `cfg.localPort` (passive: only from `cfg.remotePort`, once).
+    #[napi(catch_unwind)]
+    pub fn listen(&mut self, cfg: AssocConfig, passive: bool) -> bool {
+        self.inner.listen(cfg, passive)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn unlisten(&mut self, port: u32) {
+        self.inner.unlisten(port as u16);
+    }
+
+    /// Starts an association (sends INIT on the next flush); returns its id.
+    #[napi(catch_unwind)]
+    pub fn connect(&mut self, cfg: AssocConfig) -> napi::Result<u32> {
+        self.inner.connect(cfg, Instant::now()).map_err(napi::Error::from_reason)
+    }
+
+    /// Hands over every packet that arrived in this turn of the event loop and returns the output.
+    #[napi(catch_unwind)]
+    pub fn input(&mut self, packets: Vec<Buffer>) -> Option<Output> {
+        let now = Instant::now();
+        for p in &packets {
+            self.inner.input(now, p);
+        }
+        self.flush_at(now)
+    }
+
+    /// Queues one message. Returns the stream's buffered byte count, or a negative `SendError`.
+    #[napi(catch_unwind)]
+    pub fn send(&mut self, assoc: u32, stream: u32, ppid: u32, unordered: bool, rel_type: u32, rel_value: u32, data: Buffer) -> i64 {
+        let Ok(stream) = u16::try_from(stream) else { return crate::assoc::SendError::BadStream as i64 };
+        match self.inner.send(assoc, stream, ppid, unordered, (rel_type, rel_value), &data) {
+            Ok(buffered) => buffered as i64,
+            Err(e) => e as i64,
+        }
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_low_mark(&mut self, assoc: u32, stream: u32, bytes: f64) {
+        self.inner.set_low_mark(assoc, stream as u16, bytes as usize);
+    }
+
+    #[napi(catch_unwind)]
+    pub fn shutdown(&mut self, assoc: u32) {
+        self.inner.shutdown(assoc);
+    }
+
+    #[napi(catch_unwind)]
+    pub fn abort(&mut self, assoc: u32) {
+        self.inner.abort(assoc);
+    }
+
+    /// Runs due timers and pumps what writes and calls changed; returns the output.
+    #[napi(catch_unwind)]
+    pub fn flush(&mut self) -> Option<Output> {
+        self.flush_at(Instant::now())
+    }
+
+    #[napi(catch_unwind)]
+    pub fn stats(&self) -> EndpointStats {
+        let Counters { packets_in, packets_out, malformed, bad_checksum, out_of_the_blue, refused_inits, panics } =
+            self.inner.counters;
+        EndpointStats {
+            packets_in: packets_in as f64,
+            packets_out: packets_out as f64,
+            malformed: malformed as f64,
+            bad_checksum: bad_checksum as f64,
+            out_of_the_blue: out_of_the_blue as f64,
+            refused_inits: refused_inits as f64,
+            panics: panics as f64,
+            associations: self.inner.association_count() as u32,
+        }
+    }
+
+    /// Test-only (SCTP_NATIVE_TEST_HOOKS set): the association panics on its next pump.
+    #[napi(catch_unwind)]
+    pub fn test_poison(&mut self, assoc: u32) -> bool {
+        if self.test_hooks {
+            self.inner.poison(assoc);
+        }
+        self.test_hooks
+    }
+
+    fn flush_at(&mut self, now: Instant) -> Option<Output> {
+        self.inner.pump(now);
+        let timeout = self.inner.next_timeout().map(|t| t.saturating_duration_since(now).as_secs_f64() * 1000.0);
+        let out = self.inner.take_out();
+        if out.is_empty() && timeout.is_none() {
+            return None;
+        }
+        Some(Output::from_out(out, timeout))
+    }
+}

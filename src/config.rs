@@ -1,0 +1,53 @@
+//! Association parameters as JavaScript passes them (already validated by
+//! `lib/options.js`, which owns the defaults) and their sctp-proto form.
+
+use std::sync::Arc;
+
+use napi_derive::napi;
+use sctp_proto::TransportConfig;
+
+/// One association's settings: the module defaults merged with connect options.
+#[napi(object)]
+#[derive(Clone, Debug)]
+pub struct AssocConfig {
+    pub local_port: u32,
+    pub remote_port: u32,
+    /// Outbound streams we ask for (OS).
+    pub os: u32,
+    /// Inbound streams we accept (MIS).
+    pub mis: u32,
+    pub rto_initial: f64,
+    pub rto_min: f64,
+    pub rto_max: f64,
+    pub max_init_retransmits: u32,
+    /// Consecutive retransmission timeouts without word from the peer before
+    /// the association is declared lost (sctp-proto itself never gives up).
+    pub association_max_retrans: u32,
+    /// Largest message we send or accept, in bytes; 0 = unlimited.
+    pub max_message_size: f64,
+    /// Receive buffer (advertised a_rwnd), bytes.
+    pub rwnd: f64,
+}
+
+impl AssocConfig {
+    pub fn transport(&self) -> Arc<TransportConfig> {
+        let max_msg = if self.max_message_size <= 0.0 { u32::MAX } else { self.max_message_size as u32 };
+        // sctp-proto needs a window that can hold a whole message while it is reassembled.
+        let rwnd = (self.rwnd as u32).max(max_msg.saturating_add(64 * 1024).min(u32::MAX / 2));
+        Arc::new(
+            TransportConfig::default()
+                .with_local_port(self.local_port as u16)
+                .with_remote_port(self.remote_port as u16)
+                .with_max_num_outbound_streams(self.os as u16)
+                .with_max_num_inbound_streams(self.mis as u16)
+                .with_rto_initial_ms(self.rto_initial as u64)
+                .with_rto_min_ms(self.rto_min as u64)
+                .with_rto_max_ms(self.rto_max as u64)
+                .with_max_init_retransmits(Some(self.max_init_retransmits as usize))
+                .with_max_data_retransmits(None)
+                .with_max_send_message_size(max_msg)
+                .with_max_receive_message_size(max_msg)
+                .with_max_receive_buffer_size(rwnd),
+        )
+    }
+}

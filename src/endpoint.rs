@@ -1,0 +1,371 @@
+//! The driver of one `sctp_proto::Endpoint` — one per JavaScript transport.
+//! Sans-IO like sctp-proto itself: packets and writes come in, every call
+//! appends what came out to one `Out`, and the caller reads the next deadline.
+//!
+//! Beyond sctp-proto the driver owns: SCTP port demultiplexing for new
+//! associations (sctp-proto routes by verification tag only), answers to
+//! out-of-the-blue packets (RFC 9260 §8.4), freeing finished associations
+//! exactly once, and isolating a panic to the association that raised it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use sctp_proto::{ClientConfig, DatagramEvent, Endpoint as ProtoEndpoint, EndpointConfig, EndpointEvent, ServerConfig};
+
+use crate::assoc::{Assoc, Ending, SendError};
+use crate::config::AssocConfig;
+use crate::events::{Event, Out};
+use crate::wire;
+
+/// The transport is a point-to-point pipe: sctp-proto wants an address, any will do.
+const PEER: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 5000));
+
+/// Incoming associations still in their handshake: each costs sctp-proto state
+/// from the INIT on, so an INIT flood is bounded here.
+pub const MAX_HANDSHAKING: usize = 1024;
+
+/// Counters of what arrived and what was done with it.
+#[derive(Default, Debug, Clone, Copy)]
+pub struct Counters {
+    pub packets_in: u64,
+    pub packets_out: u64,
+    pub malformed: u64,
+    pub bad_checksum: u64,
+    pub out_of_the_blue: u64,
+    pub refused_inits: u64,
+    pub panics: u64,
+}
+
+struct Listener {
+    cfg: AssocConfig,
+    server: Arc<ServerConfig>,
+    /// Passive mode: only this remote port may associate, and only once.
+    remote_port: Option<u16>,
+}
+
+pub struct Endpoint {
+    proto: ProtoEndpoint,
+    assocs: HashMap<u32, Assoc>,
+    by_handle: HashMap<usize, u32>,
+    /// Initiate tags of incoming handshakes, so that a retransmitted INIT still reaches its association.
+    init_tags: HashMap<u32, u32>,
+    listeners: HashMap<u16, Listener>,
+    timers: BTreeSet<(Instant, u32)>,
+    /// Associations touched since the last pump.
+    dirty: Vec<u32>,
+    next_id: u32,
+    pub counters: Counters,
+    pub out: Out,
+}
+
+impl Default for Endpoint {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Endpoint {
+    pub fn new() -> Self {
+        // Every endpoint can accept: the driver decides which INITs get this far.
+        let proto = ProtoEndpoint::new(Arc::new(EndpointConfig::new()), Some(Arc::new(ServerConfig::new())));
+        Endpoint {
+            proto,
+            assocs: HashMap::new(),
+            by_handle: HashMap::new(),
+            init_tags: HashMap::new(),
+            listeners: HashMap::new(),
+            timers: BTreeSet::new(),
+            dirty: Vec::new(),
+            next_id: 1,
+            counters: Counters::default(),
+            out: Out::default(),
+        }
+    }
+
+    /// Accepts INITs to `cfg.local_port`; from `cfg.remote_port` only (and once) when `passive`.
+    pub fn listen(&mut self, cfg: AssocConfig, passive: bool) -> bool {
+        let port = cfg.local_port as u16;
+        if self.listeners.contains_key(&port) {
+            return false;
+        }
+        let mut server = ServerConfig::new();
+        server.transport = cfg.transport();
+        let remote_port = passive.then_some(cfg.remote_port as u16);
+        self.listeners.insert(port, Listener { cfg, server: Arc::new(server), remote_port });
+        true
+    }
+
+    pub fn unlisten(&mut self, port: u16) {
+        self.listeners.remove(&port);
+    }
+
+    pub fn connect(&mut self, cfg: AssocConfig, now: Instant) -> Result<u32, String> {
+        let mut client = ClientConfig::new();
+        client.transport = cfg.transport();
+        let (handle, proto) = self.proto.connect(client, PEER).map_err(|e| e.to_string())?;
+        let id = self.add(handle, proto, cfg, false, now);
+        Ok(id)
+    }
+
+    fn add(&mut self, handle: sctp_proto::AssociationHandle, proto: sctp_proto::Association, cfg: AssocConfig, incoming: bool, now: Instant) -> u32 {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        self.by_handle.insert(handle.0, id);
+        self.assocs.insert(id, Assoc::new(id, handle, proto, cfg, incoming, now));
+        self.dirty.push(id);
+        id
+    }
+
+    /// Feeds one packet from the transport. Garbage is counted and dropped.
+    pub fn input(&mut self, now: Instant, pkt: &[u8]) {
+        self.counters.packets_in += 1;
+        let Some(h) = wire::header(pkt) else {
+            self.counters.malformed += 1;
+            return;
+        };
+        if h.vtag == 0 && !self.admit_init(&h, pkt) {
+            return;
+        }
+        let routed = catch_unwind(AssertUnwindSafe(|| {
+            self.proto.handle(now, PEER, None, None, Bytes::copy_from_slice(pkt))
+        }));
+        match routed {
+            Err(_) => self.counters.panics += 1,
+            Ok(None) => self.out_of_the_blue(&h, pkt),
+            Ok(Some((handle, DatagramEvent::NewAssociation(proto)))) => {
+                let Some(l) = self.listeners.get(&h.dst_port) else { return };
+                let mut cfg = l.cfg.clone();
+                cfg.remote_port = u32::from(h.src_port);
+                if l.remote_port.is_some() {
+                    // Passive mode accepts one association.
+                    self.listeners.remove(&h.dst_port);
+                }
+                let id = self.add(handle, proto, cfg, true, now);
+                let a = self.assocs.get_mut(&id).expect("just added");
+                a.observe_in(pkt, &mut self.out);
+                if let Some(tag) = a.peer_tag {
+                    self.init_tags.insert(tag, id);
+                }
+            }
+            Ok(Some((handle, DatagramEvent::AssociationEvent(ev)))) => {
+                let Some(&id) = self.by_handle.get(&handle.0) else { return };
+                let Some(a) = self.assocs.get_mut(&id) else { return };
+                let out = &mut self.out;
+                let ok = catch_unwind(AssertUnwindSafe(|| {
+                    a.observe_in(pkt, out);
+                    a.proto.handle_event(ev);
+                }));
+                if ok.is_err() {
+                    self.crash(id);
+                } else {
+                    self.dirty.push(id);
+                }
+            }
+        }
+    }
+
+    /// Whether a packet with tag 0 (an INIT) may reach sctp-proto, which would
+    /// create an association for it: only for a port we listen on, from the
+    /// expected port in passive mode, and within the handshake budget.
+    fn admit_init(&mut self, h: &wire::Header, pkt: &[u8]) -> bool {
+        let init = wire::chunks(pkt).next().filter(|c| c.typ == wire::CT_INIT).and_then(|c| wire::init_info(c.value));
+        let Some(init) = init else {
+            // Tag 0 is only valid on an INIT: sctp-proto drops the rest.
+            return true;
+        };
+        if self.init_tags.contains_key(&init.initiate_tag) {
+            return true; // a retransmission of an INIT we are answering
+        }
+        let welcome = self
+            .listeners
+            .get(&h.dst_port)
+            .is_some_and(|l| l.remote_port.is_none_or(|p| p == h.src_port));
+        let busy = self.init_tags.len() >= MAX_HANDSHAKING;
+        if welcome && !busy {
+            if let Some(l) = self.listeners.get(&h.dst_port) {
+                self.proto.set_server_config(Some(l.server.clone()));
+            }
+            return true;
+        }
+        if wire::checksum_ok(pkt) {
+            self.counters.refused_inits += 1;
+            if !busy {
+                // RFC 9260 §8.4 rule 3: ABORT carrying the INIT's own tag, T bit clear.
+                self.send_raw(&wire::abort_packet(h.dst_port, h.src_port, init.initiate_tag, false, false));
+            }
+        } else {
+            self.counters.bad_checksum += 1;
+        }
+        false
+    }
+
+    /// RFC 9260 §8.4: a packet that belongs to no association.
+    fn out_of_the_blue(&mut self, h: &wire::Header, pkt: &[u8]) {
+        if !wire::checksum_ok(pkt) {
+            self.counters.bad_checksum += 1;
+            return;
+        }
+        self.counters.out_of_the_blue += 1;
+        let types: Vec<u8> = wire::chunks(pkt).map(|c| c.typ).collect();
+        let silent = [wire::CT_ABORT, wire::CT_SHUTDOWN_COMPLETE, wire::CT_ERROR];
+        if types.is_empty() || types.iter().any(|t| silent.contains(t)) || h.vtag == 0 {
+            return;
+        }
+        if types.contains(&wire::CT_SHUTDOWN_ACK) {
+            self.send_raw(&wire::shutdown_complete_packet(h.dst_port, h.src_port, h.vtag));
+        } else {
+            self.send_raw(&wire::abort_packet(h.dst_port, h.src_port, h.vtag, true, false));
+        }
+    }
+
+    fn send_raw(&mut self, pkt: &[u8]) {
+        self.out.packet(pkt);
+    }
+
+    pub fn send(&mut self, id: u32, stream: u16, ppid: u32, unordered: bool, rel: (u32, u32), data: &[u8]) -> Result<usize, SendError> {
+        let Some(a) = self.assocs.get_mut(&id) else { return Err(SendError::Closed) };
+        match catch_unwind(AssertUnwindSafe(|| a.send(stream, ppid, unordered, rel, data))) {
+            Ok(r) => {
+                self.dirty.push(id);
+                r
+            }
+            Err(_) => {
+                self.crash(id);
+                Err(SendError::Closed)
+            }
+        }
+    }
+
+    pub fn set_low_mark(&mut self, id: u32, stream: u16, bytes: usize) {
+        if let Some(a) = self.assocs.get_mut(&id) {
+            a.set_low_mark(stream, bytes);
+        }
+    }
+
+    /// Graceful end: SHUTDOWN once everything written so far is acknowledged.
+    pub fn shutdown(&mut self, id: u32) {
+        if let Some(a) = self.assocs.get_mut(&id) {
+            a.shutdown_wanted = true;
+            self.dirty.push(id);
+        }
+    }
+
+    /// ABORT now.
+    pub fn abort(&mut self, id: u32) {
+        if let Some(a) = self.assocs.get_mut(&id) {
+            a.abort(&mut self.out);
+            self.dirty.push(id);
+        }
+    }
+
+    /// Runs expired timers, then pumps every association touched since the last call.
+    pub fn pump(&mut self, now: Instant) {
+        while let Some(&(at, id)) = self.timers.first() {
+            if at > now {
+                break;
+            }
+            self.timers.pop_first();
+            if let Some(a) = self.assocs.get_mut(&id) {
+                a.armed = None;
+                if catch_unwind(AssertUnwindSafe(|| a.handle_timeout(now))).is_err() {
+                    self.crash(id);
+                    continue;
+                }
+                self.dirty.push(id);
+            }
+        }
+        let mut dirty = std::mem::take(&mut self.dirty);
+        dirty.sort_unstable();
+        dirty.dedup();
+        for &id in &dirty {
+            let Some(a) = self.assocs.get_mut(&id) else { continue };
+            let out = &mut self.out;
+            if catch_unwind(AssertUnwindSafe(|| a.pump(now, out))).is_err() {
+                self.crash(id);
+                continue;
+            }
+            if a.ending.is_some() {
+                self.finish(id);
+            } else {
+                let next = a.next_deadline();
+                if next != a.armed {
+                    if let Some(old) = a.armed {
+                        self.timers.remove(&(old, id));
+                    }
+                    if let Some(new) = next {
+                        self.timers.insert((new, id));
+                    }
+                    a.armed = next;
+                }
+            }
+        }
+        dirty.clear();
+        if self.dirty.is_empty() {
+            self.dirty = dirty; // keep the allocation
+        }
+    }
+
+    /// The next moment `pump` has timers to run.
+    pub fn next_timeout(&self) -> Option<Instant> {
+        self.timers.first().map(|&(at, _)| at)
+    }
+
+    /// Takes what came out since the last call.
+    pub fn take_out(&mut self) -> Out {
+        self.counters.packets_out += self.out.lens.len() as u64;
+        std::mem::take(&mut self.out)
+    }
+
+    pub fn association_count(&self) -> usize {
+        self.assocs.len()
+    }
+
+    /// Tells JS how the association ended and frees it, exactly once.
+    fn finish(&mut self, id: u32) {
+        let Some(a) = self.assocs.remove(&id) else { return };
+        if let Some(old) = a.armed {
+            self.timers.remove(&(old, id));
+        }
+        self.by_handle.remove(&a.handle.0);
+        if let Some(tag) = a.peer_tag {
+            if self.init_tags.get(&tag) == Some(&id) {
+                self.init_tags.remove(&tag);
+            }
+        }
+        self.proto.handle_event(a.handle, EndpointEvent::drained());
+        // An incoming association JS never saw (its handshake did not finish) ends silently.
+        if a.incoming && !a.connected {
+            return;
+        }
+        let mut e = Event::new("close", id);
+        if let Some(Ending::Error(code, message)) = &a.ending {
+            e.code = Some((*code).to_string());
+            e.message = Some(message.clone());
+        }
+        self.out.events.push(e);
+    }
+
+    /// A panic inside sctp-proto or the driver: only this association pays.
+    fn crash(&mut self, id: u32) {
+        self.counters.panics += 1;
+        if let Some(a) = self.assocs.get_mut(&id) {
+            a.ending = Some(Ending::Error("ERR_SCTP_INTERNAL", "internal error in the SCTP stack (panic caught)".into()));
+            if let Some(tag) = a.peer_tag {
+                self.out.packet(&wire::abort_packet(a.local_port, a.remote_port, tag, false, false));
+            }
+        }
+        self.finish(id);
+    }
+
+    /// Test hook: makes the next operation on this association panic.
+    pub fn poison(&mut self, id: u32) {
+        if let Some(a) = self.assocs.get_mut(&id) {
+            a.poisoned = true;
+            self.dirty.push(id);
+        }
+    }
+}

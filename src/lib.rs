@@ -1,0 +1,14 @@
+//! sctp-native: a Node.js addon driving the sans-IO SCTP state machine of
+//! `sctp-proto`. JavaScript owns the transport and stream semantics; this
+//! crate owns associations and hands back, per call, everything that came
+//! out (see `events::Output`).
+#![deny(clippy::all)]
+
+pub mod assoc;
+pub mod config;
+pub mod endpoint;
+pub mod events;
+pub mod ppid;
+pub mod wire;
+
+mod binding;

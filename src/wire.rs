@@ -1,0 +1,216 @@
+//! The few packet-level facts the driver needs that sctp-proto keeps private:
+//! chunk types seen in and out, stream counts from INIT/INIT-ACK, verification
+//! tags, PPID fields, and building the ABORT / SHUTDOWN COMPLETE packets that
+//! sctp-proto never sends itself (user abort, out-of-the-blue answers).
+//!
+//! Everything here reads untrusted bytes: every access is bounds-checked.
+
+pub const COMMON_HEADER: usize = 12;
+
+pub const CT_DATA: u8 = 0;
+pub const CT_INIT: u8 = 1;
+pub const CT_INIT_ACK: u8 = 2;
+pub const CT_SACK: u8 = 3;
+pub const CT_HEARTBEAT_ACK: u8 = 5;
+pub const CT_ABORT: u8 = 6;
+pub const CT_SHUTDOWN: u8 = 7;
+pub const CT_SHUTDOWN_ACK: u8 = 8;
+pub const CT_ERROR: u8 = 9;
+pub const CT_COOKIE_ECHO: u8 = 10;
+pub const CT_SHUTDOWN_COMPLETE: u8 = 14;
+
+pub const DATA_FLAG_END: u8 = 0x01;
+pub const DATA_FLAG_BEGIN: u8 = 0x02;
+pub const DATA_FLAG_UNORDERED: u8 = 0x04;
+/// T bit of ABORT / SHUTDOWN COMPLETE: the tag is the receiver's own (RFC 9260 §8.5.1).
+const FLAG_T: u8 = 0x01;
+/// "User-Initiated Abort" error cause (RFC 9260 §3.3.10.12).
+const CAUSE_USER_ABORT: u16 = 12;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub vtag: u32,
+}
+
+pub fn header(pkt: &[u8]) -> Option<Header> {
+    if pkt.len() < COMMON_HEADER {
+        return None;
+    }
+    Some(Header {
+        src_port: be16(pkt, 0),
+        dst_port: be16(pkt, 2),
+        vtag: be32(pkt, 4),
+    })
+}
+
+/// A chunk inside a packet: its type, flags and value bytes (without padding).
+pub struct ChunkRef<'a> {
+    pub typ: u8,
+    pub flags: u8,
+    /// Offset of the chunk header inside the packet, for in-place rewriting.
+    pub offset: usize,
+    pub value: &'a [u8],
+}
+
+/// Iterates the chunks of a packet; stops at the first malformed length.
+pub fn chunks(pkt: &[u8]) -> impl Iterator<Item = ChunkRef<'_>> {
+    let mut off = COMMON_HEADER;
+    core::iter::from_fn(move || {
+        if off + 4 > pkt.len() {
+            return None;
+        }
+        let len = be16(pkt, off + 2) as usize;
+        if len < 4 || off + len > pkt.len() {
+            return None;
+        }
+        let c = ChunkRef {
+            typ: pkt[off],
+            flags: pkt[off + 1],
+            offset: off,
+            value: &pkt[off + 4..off + len],
+        };
+        off += (len + 3) & !3;
+        Some(c)
+    })
+}
+
+/// CRC32c as SCTP computes it: over the packet with the checksum field zeroed.
+pub fn checksum(pkt: &[u8]) -> u32 {
+    let c = crc32c::crc32c(&pkt[..8]);
+    let c = crc32c::crc32c_append(c, &[0; 4]);
+    crc32c::crc32c_append(c, &pkt[COMMON_HEADER..])
+}
+
+pub fn checksum_ok(pkt: &[u8]) -> bool {
+    pkt.len() >= COMMON_HEADER
+        && u32::from_le_bytes([pkt[8], pkt[9], pkt[10], pkt[11]]) == checksum(pkt)
+}
+
+pub fn set_checksum(pkt: &mut [u8]) {
+    let c = checksum(pkt);
+    pkt[8..12].copy_from_slice(&c.to_le_bytes());
+}
+
+/// Fields of an INIT or INIT-ACK that the driver keeps: the sender's tag and stream counts.
+pub struct InitInfo {
+    pub initiate_tag: u32,
+    pub outbound_streams: u16,
+    pub inbound_streams: u16,
+}
+
+pub fn init_info(value: &[u8]) -> Option<InitInfo> {
+    if value.len() < 16 {
+        return None;
+    }
+    Some(InitInfo {
+        initiate_tag: be32(value, 0),
+        outbound_streams: be16(value, 8),
+        inbound_streams: be16(value, 10),
+    })
+}
+
+/// The DATA chunk fields the PPID translation needs.
+pub struct DataInfo {
+    pub tsn: u32,
+    pub stream: u16,
+    pub ppid: u32,
+}
+
+pub fn data_info(value: &[u8]) -> Option<DataInfo> {
+    if value.len() < 12 {
+        return None;
+    }
+    Some(DataInfo {
+        tsn: be32(value, 0),
+        stream: be16(value, 4),
+        ppid: be32(value, 8),
+    })
+}
+
+/// Offset of the PPID field of a DATA chunk, from the chunk's own offset.
+pub const DATA_PPID_OFFSET: usize = 4 + 8;
+
+/// Cumulative TSN Ack of a SACK chunk.
+pub fn sack_cum_tsn(value: &[u8]) -> Option<u32> {
+    (value.len() >= 4).then(|| be32(value, 0))
+}
+
+/// An ABORT packet. `reflect` sets the T bit: the tag is then the one the peer put on its packet.
+pub fn abort_packet(src_port: u16, dst_port: u16, vtag: u32, reflect: bool, user: bool) -> Vec<u8> {
+    let mut p = packet_header(src_port, dst_port, vtag);
+    let flags = if reflect { FLAG_T } else { 0 };
+    if user {
+        // Chunk header + one error cause (code 12, length 4, no reason text).
+        p.extend_from_slice(&[CT_ABORT, flags, 0, 8]);
+        p.extend_from_slice(&CAUSE_USER_ABORT.to_be_bytes());
+        p.extend_from_slice(&4u16.to_be_bytes());
+    } else {
+        p.extend_from_slice(&[CT_ABORT, flags, 0, 4]);
+    }
+    set_checksum(&mut p);
+    p
+}
+
+/// SHUTDOWN COMPLETE with the T bit, the answer to an out-of-the-blue SHUTDOWN ACK (RFC 9260 §8.4 rule 5).
+pub fn shutdown_complete_packet(src_port: u16, dst_port: u16, vtag: u32) -> Vec<u8> {
+    let mut p = packet_header(src_port, dst_port, vtag);
+    p.extend_from_slice(&[CT_SHUTDOWN_COMPLETE, FLAG_T, 0, 4]);
+    set_checksum(&mut p);
+    p
+}
+
+fn packet_header(src_port: u16, dst_port: u16, vtag: u32) -> Vec<u8> {
+    let mut p = Vec::with_capacity(24);
+    p.extend_from_slice(&src_port.to_be_bytes());
+    p.extend_from_slice(&dst_port.to_be_bytes());
+    p.extend_from_slice(&vtag.to_be_bytes());
+    p.extend_from_slice(&[0; 4]);
+    p
+}
+
+fn be16(b: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([b[at], b[at + 1]])
+}
+
+fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+/// Serial number arithmetic (RFC 1982) for 32-bit TSNs: is `a` after `b`?
+pub fn tsn_after(a: u32, b: u32) -> bool {
+    a != b && a.wrapping_sub(b) < (1 << 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn abort_has_valid_checksum_and_cause() {
+        let p = abort_packet(5000, 5001, 0xdead_beef, false, true);
+        assert!(checksum_ok(&p));
+        let h = header(&p).unwrap();
+        assert_eq!((h.src_port, h.dst_port, h.vtag), (5000, 5001, 0xdead_beef));
+        let c: Vec<_> = chunks(&p).collect();
+        assert_eq!(c.len(), 1);
+        assert_eq!((c[0].typ, c[0].flags), (CT_ABORT, 0));
+        assert_eq!(c[0].value, &[0, 12, 0, 4]);
+    }
+
+    #[test]
+    fn chunk_walk_stops_at_bad_length() {
+        let mut p = shutdown_complete_packet(1, 2, 3);
+        p.extend_from_slice(&[CT_DATA, 0, 0, 200]); // claims more than is there
+        assert_eq!(chunks(&p).count(), 1);
+        assert!(header(&p[..11]).is_none());
+    }
+
+    #[test]
+    fn serial_arithmetic_wraps() {
+        assert!(tsn_after(1, u32::MAX));
+        assert!(!tsn_after(u32::MAX, 1));
+        assert!(!tsn_after(7, 7));
+    }
+}

@@ -1,0 +1,211 @@
+//! Two driver endpoints wired back to back in-process, as in quinn's `Pair`:
+//! packets are handed across until both sides are quiet.
+
+use std::time::{Duration, Instant};
+
+use sctp_native::config::AssocConfig;
+use sctp_native::endpoint::Endpoint;
+use sctp_native::events::{Event, Out};
+
+fn cfg(local: u32, remote: u32) -> AssocConfig {
+    AssocConfig {
+        local_port: local,
+        remote_port: remote,
+        os: 4,
+        mis: 4,
+        rto_initial: 100.0,
+        rto_min: 50.0,
+        rto_max: 1000.0,
+        max_init_retransmits: 4,
+        association_max_retrans: 5,
+        max_message_size: 262144.0,
+        rwnd: 1048576.0,
+    }
+}
+
+#[derive(Default)]
+struct Seen {
+    events: Vec<Event>,
+    /// (stream, ppid, bytes)
+    messages: Vec<(u32, u32, Vec<u8>)>,
+}
+
+impl Seen {
+    fn take(&mut self, out: &Out) {
+        self.events.extend(out.events.iter().cloned());
+        let mut at = 0;
+        for m in out.meta.chunks(4) {
+            let len = m[3] as usize;
+            self.messages.push((m[1], m[2], out.data[at..at + len].to_vec()));
+            at += len;
+        }
+    }
+    /// Association-level events ("low" buffer notices are left out).
+    fn kinds(&self) -> Vec<&str> {
+        self.events.iter().map(|e| e.kind.as_str()).filter(|k| *k != "low").collect()
+    }
+    fn event(&self, kind: &str) -> &Event {
+        self.events.iter().find(|e| e.kind == kind).unwrap()
+    }
+}
+
+struct Pair {
+    a: Endpoint,
+    b: Endpoint,
+    seen_a: Seen,
+    seen_b: Seen,
+    now: Instant,
+}
+
+impl Pair {
+    fn new() -> Self {
+        Pair { a: Endpoint::new(), b: Endpoint::new(), seen_a: Seen::default(), seen_b: Seen::default(), now: Instant::now() }
+    }
+
+    /// Pumps both sides and carries packets across until nothing moves.
+    fn drive(&mut self) {
+        for _ in 0..100_000 {
+            self.a.pump(self.now);
+            self.b.pump(self.now);
+            let oa = self.a.take_out();
+            let ob = self.b.take_out();
+            self.seen_a.take(&oa);
+            self.seen_b.take(&ob);
+            if oa.lens.is_empty() && ob.lens.is_empty() {
+                return;
+            }
+            deliver(&oa, &mut self.b, self.now);
+            deliver(&ob, &mut self.a, self.now);
+        }
+        panic!("pair never went quiet");
+    }
+
+    /// Lets time pass in steps, firing timers.
+    fn advance(&mut self, by: Duration) {
+        let end = self.now + by;
+        while self.now < end {
+            self.now += Duration::from_millis(10);
+            self.drive();
+        }
+    }
+}
+
+fn deliver(out: &Out, to: &mut Endpoint, now: Instant) {
+    let mut at = 0;
+    for &len in &out.lens {
+        to.input(now, &out.packets[at..at + len as usize]);
+        at += len as usize;
+    }
+}
+
+fn connected_pair() -> (Pair, u32) {
+    let mut p = Pair::new();
+    assert!(p.b.listen(cfg(5000, 0), false));
+    let id = p.a.connect(cfg(5001, 5000), p.now).unwrap();
+    p.drive();
+    assert_eq!(p.seen_a.kinds(), ["connect"]);
+    assert_eq!(p.seen_b.kinds(), ["connect"]);
+    (p, id)
+}
+
+#[test]
+fn handshake_reports_ports_and_negotiated_streams() {
+    let (p, _) = connected_pair();
+    let e = &p.seen_b.events[0];
+    assert_eq!((e.local_port, e.remote_port, e.os, e.mis), (Some(5000), Some(5001), Some(4), Some(4)));
+}
+
+#[test]
+fn messages_keep_boundaries_and_any_ppid() {
+    let (mut p, id) = connected_pair();
+    for (i, ppid) in [3u32, 0, 53, 51, 46, 58, 1234567].iter().enumerate() {
+        p.a.send(id, (i % 4) as u16, *ppid, false, (0, 0), &vec![i as u8; 100 + i]).unwrap();
+    }
+    p.drive();
+    // Order holds within a stream, not across streams.
+    let mut got: Vec<(u32, u32, usize)> = p.seen_b.messages.iter().map(|(s, pp, d)| (*s, *pp, d.len())).collect();
+    got.sort_by_key(|m| m.0);
+    assert_eq!(got, [(0, 3, 100), (0, 46, 104), (1, 0, 101), (1, 58, 105), (2, 53, 102), (2, 1234567, 106), (3, 51, 103)]);
+}
+
+#[test]
+fn large_message_is_fragmented_and_reassembled() {
+    let (mut p, id) = connected_pair();
+    let big: Vec<u8> = (0..200_000u32).map(|i| (i * 7) as u8).collect();
+    p.a.send(id, 0, 0, false, (0, 0), &big).unwrap();
+    p.drive();
+    assert_eq!(p.seen_b.messages.len(), 1);
+    assert_eq!(p.seen_b.messages[0].1, 0);
+    assert!(p.seen_b.messages[0].2 == big);
+}
+
+#[test]
+fn graceful_shutdown_closes_both_sides_without_error() {
+    let (mut p, id) = connected_pair();
+    p.a.send(id, 0, 53, false, (0, 0), b"last words").unwrap();
+    p.a.shutdown(id);
+    p.drive();
+    p.advance(Duration::from_millis(500));
+    assert_eq!(p.seen_b.messages.len(), 1);
+    assert_eq!(p.seen_a.kinds(), ["connect", "close"]);
+    assert_eq!(p.seen_b.kinds(), ["connect", "end", "close"]);
+    assert!(p.seen_a.event("close").code.is_none() && p.seen_b.event("close").code.is_none());
+    assert_eq!((p.a.association_count(), p.b.association_count()), (0, 0));
+}
+
+#[test]
+fn abort_is_econnreset_for_the_peer() {
+    let (mut p, id) = connected_pair();
+    p.a.abort(id);
+    p.drive();
+    assert_eq!(p.seen_a.kinds(), ["connect", "close"]);
+    assert!(p.seen_a.event("close").code.is_none());
+    assert_eq!(p.seen_b.kinds(), ["connect", "close"]);
+    assert_eq!(p.seen_b.event("close").code.as_deref(), Some("ECONNRESET"));
+    assert_eq!((p.a.association_count(), p.b.association_count()), (0, 0));
+}
+
+#[test]
+fn init_to_a_closed_port_is_refused_with_abort() {
+    let mut p = Pair::new();
+    assert!(p.b.listen(cfg(5000, 0), false));
+    p.a.connect(cfg(5001, 4999), p.now).unwrap();
+    p.drive();
+    assert_eq!(p.b.counters.refused_inits, 1);
+    assert_eq!(p.seen_a.kinds(), ["close"]);
+    assert_eq!(p.seen_a.events[0].code.as_deref(), Some("ECONNRESET"));
+}
+
+#[test]
+fn silent_peer_times_out_after_init_retransmissions() {
+    let mut p = Pair::new();
+    let id = p.a.connect(cfg(5001, 5000), p.now).unwrap();
+    let start = p.now;
+    let mut inits = 0;
+    while p.a.association_count() > 0 && p.now - start < Duration::from_secs(30) {
+        p.a.pump(p.now);
+        let out = p.a.take_out();
+        inits += out.lens.len();
+        p.seen_a.take(&out);
+        p.now += Duration::from_millis(10);
+    }
+    assert_eq!(p.seen_a.kinds(), ["close"]);
+    assert_eq!(p.seen_a.events[0].assoc, id);
+    assert_eq!(p.seen_a.events[0].code.as_deref(), Some("ETIMEDOUT"));
+    assert_eq!(inits, 5, "one INIT and max_init_retransmits=4 retransmissions");
+}
+
+#[test]
+fn garbage_is_counted_not_fatal() {
+    let (mut p, id) = connected_pair();
+    let mut seed = 7u32;
+    for n in 0..2000 {
+        let len = n % 80;
+        let junk: Vec<u8> = (0..len).map(|_| { seed = seed.wrapping_mul(1103515245).wrapping_add(12345); (seed >> 16) as u8 }).collect();
+        p.b.input(p.now, &junk);
+    }
+    assert!(p.b.counters.malformed + p.b.counters.bad_checksum > 1900);
+    p.a.send(id, 0, 53, false, (0, 0), b"still alive").unwrap();
+    p.drive();
+    assert_eq!(p.seen_b.messages.last().unwrap().2, b"still alive");
+}
