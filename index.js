@@ -1,0 +1,31 @@
+'use strict'
+// sctp-native: SCTP for Node.js over any Duplex transport, with a Rust core.
+// The API is @nodertc/sctp's (https://www.npmjs.com/package/@nodertc/sctp).
+const { Socket, SCTPStream } = require('./lib/socket')
+const { Server } = require('./lib/server')
+const { defaults } = require('./lib/options')
+const { udpTransport, duplexPair } = require('./lib/transports')
+const PPID = require('./lib/ppid')
+
+function connect (options, connectListener) {
+  const socket = new Socket(options)
+  socket.connect(options, connectListener)
+  return socket
+}
+
+function createServer (options, connectionListener) {
+  return new Server(options, connectionListener)
+}
+
+module.exports = {
+  connect,
+  createConnection: connect,
+  createServer,
+  Socket,
+  Server,
+  SCTPStream,
+  PPID,
+  defaults,
+  udpTransport,
+  duplexPair
+}

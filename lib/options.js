@@ -1,0 +1,118 @@
+'use strict'
+// Module defaults (net.sctp sysctl names) and validation of every option.
+const { invalidType, outOfRange, invalidValue } = require('./errors')
+
+// Honoured: passed to sctp-proto or enforced by the driver.
+// Accepted but not honoured by sctp-proto 0.10.8 (see README "Limits"):
+// sack_timeout (fixed 200 ms delayed ACK), sack_freq, hb_interval (no heartbeats
+// are sent), valid_cookie_life (sctp-proto's cookies do not expire).
+const NOT_HONOURED = ['sack_timeout', 'sack_freq', 'hb_interval', 'valid_cookie_life']
+
+const LIMITS = {
+  rto_initial: [1, 3600000],
+  rto_min: [1, 3600000],
+  rto_max: [1, 3600000],
+  max_init_retransmits: [0, 1000],
+  association_max_retrans: [0, 1000],
+  sack_timeout: [0, 500],
+  sack_freq: [1, 64],
+  hb_interval: [0, 3600000],
+  valid_cookie_life: [1, 3600000],
+  max_message_size: [0, 0xffffffff],
+  rwnd: [1500, 0x7fffffff]
+}
+
+const INITIAL = Object.freeze({
+  rto_initial: 3000,
+  rto_min: 1000,
+  rto_max: 60000,
+  max_init_retransmits: 8,
+  association_max_retrans: 10,
+  sack_timeout: 200,
+  sack_freq: 2,
+  hb_interval: 30000,
+  valid_cookie_life: 60000,
+  max_message_size: 262144,
+  rwnd: 1048576
+})
+
+const current = { ...INITIAL }
+
+function defaults (params) {
+  if (params !== undefined) {
+    if (params === null || typeof params !== 'object') throw invalidType('params', 'an object', params)
+    const next = { ...current }
+    for (const [name, value] of Object.entries(params)) {
+      if (!(name in LIMITS)) throw invalidValue(name, `unknown parameter; known: ${Object.keys(LIMITS).join(', ')}`)
+      next[name] = integer(name, value, ...LIMITS[name])
+    }
+    if (next.rto_min > next.rto_max) throw outOfRange('rto_min', `<= rto_max (${next.rto_max})`, next.rto_min)
+    if (next.rto_initial < next.rto_min || next.rto_initial > next.rto_max) {
+      throw outOfRange('rto_initial', `between rto_min (${next.rto_min}) and rto_max (${next.rto_max})`, next.rto_initial)
+    }
+    Object.assign(current, next)
+  }
+  return { ...current }
+}
+
+function integer (name, value, min, max) {
+  if (typeof value !== 'number') throw invalidType(name, 'of type number', value)
+  if (!Number.isInteger(value) || value < min || value > max) throw outOfRange(name, `an integer >= ${min} and <= ${max}`, value)
+  return value
+}
+
+function optional (options, name, fallback, min, max) {
+  const value = options[name]
+  return value === undefined ? fallback : integer(name, value, min, max)
+}
+
+function port (options, name, required) {
+  const value = options[name]
+  if (value === undefined && !required) return undefined
+  if (value === undefined) throw invalidType(name, 'of type number', value)
+  return integer(name, value, 1, 65535)
+}
+
+function flag (options, name) {
+  const value = options[name]
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') throw invalidType(name, 'of type boolean', value)
+  return value
+}
+
+function transport (options) {
+  const t = options.transport
+  const ok = t && typeof t.write === 'function' && typeof t.on === 'function'
+  if (!ok) throw invalidType('transport', 'a stream.Duplex (one chunk = one SCTP packet)', t)
+  return t
+}
+
+// Socket options (also given to connect()): what each write() sends.
+function socketOptions (options) {
+  return {
+    ppid: optional(options, 'ppid', 0, 0, 0xffffffff),
+    stream_id: optional(options, 'stream_id', 0, 0, 65534),
+    unordered: flag(options, 'unordered'),
+    no_bundle: flag(options, 'no_bundle')
+  }
+}
+
+// The settings one association is created with: defaults + per-call options.
+function assocConfig (options, localPort, remotePort) {
+  const d = current
+  return {
+    localPort,
+    remotePort: remotePort || 0,
+    os: optional(options, 'OS', 2, 1, 65535),
+    mis: optional(options, 'MIS', 2, 1, 65535),
+    rtoInitial: d.rto_initial,
+    rtoMin: d.rto_min,
+    rtoMax: d.rto_max,
+    maxInitRetransmits: d.max_init_retransmits,
+    associationMaxRetrans: d.association_max_retrans,
+    maxMessageSize: optional(options, 'maxMessageSize', d.max_message_size, 0, 0xffffffff),
+    rwnd: d.rwnd
+  }
+}
+
+module.exports = { defaults, socketOptions, assocConfig, port, flag, transport, integer, NOT_HONOURED }

@@ -1,0 +1,69 @@
+'use strict'
+// Transports: a dgram socket as a Duplex, and an in-memory pair.
+// Both keep one chunk = one SCTP packet.
+const { Duplex } = require('stream')
+const { invalidType } = require('./errors')
+
+// A UDP socket as a transport. With `port` (and `address`, default
+// 127.0.0.1) every packet goes there; without, the first datagram's sender
+// becomes the peer. Datagrams from anyone else are dropped and counted.
+// Destroying the transport closes the socket.
+function udpTransport (socket, opts = {}) {
+  if (!socket || typeof socket.send !== 'function') throw invalidType('socket', 'a dgram.Socket', socket)
+  let port = opts.port
+  let address = opts.address || (port ? '127.0.0.1' : undefined)
+  const t = new Duplex({
+    write (chunk, encoding, cb) {
+      if (!port) return cb() // no peer yet: nothing to answer
+      socket.send(chunk, port, address, (err) => cb(err))
+    },
+    read () {},
+    destroy (err, cb) {
+      socket.removeListener('message', onMessage)
+      try { socket.close() } catch {}
+      cb(err)
+    }
+  })
+  t.dropped = 0
+  const onMessage = (msg, rinfo) => {
+    if (!port) {
+      port = rinfo.port
+      address = rinfo.address
+    } else if (rinfo.port !== port || rinfo.address !== address) {
+      t.dropped++
+      return
+    }
+    t.push(msg)
+  }
+  socket.on('message', onMessage)
+  socket.on('error', (err) => t.destroy(err))
+  socket.on('close', () => { if (!t.destroyed) t.destroy() })
+  t.address = () => socket.address()
+  t.remote = () => (port ? { port, address } : null)
+  return t
+}
+
+// Two connected in-memory transports: what one writes the other reads, on a
+// later turn of the event loop (setImmediate), as a network would deliver it.
+function duplexPair () {
+  const make = () => new Duplex({
+    write (chunk, encoding, cb) {
+      const peer = this.peer
+      setImmediate(() => { if (!peer.destroyed) peer.push(chunk) })
+      cb()
+    },
+    read () {},
+    final (cb) {
+      const peer = this.peer
+      setImmediate(() => peer.push(null))
+      cb()
+    }
+  })
+  const a = make()
+  const b = make()
+  a.peer = b
+  b.peer = a
+  return [a, b]
+}
+
+module.exports = { udpTransport, duplexPair }
