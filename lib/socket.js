@@ -172,7 +172,7 @@ class Socket extends Duplex {
     const s = this._streams.get(stream) || this._incomingStream(stream)
     if (s) s._deliver(data, ppid)
     this.emit('message', data, { streamId: stream, ppid })
-    this.push(data)
+    if (wantsData(this)) this.push(data)
   }
 
   _incomingStream (id) {
@@ -187,7 +187,7 @@ class Socket extends Duplex {
     switch (ev.kind) {
       case 'connect': return this._onConnect(ev)
       case 'low': return this._onLow(ev.stream)
-      case 'end': return this.push(null)
+      case 'end': return this._endReadable()
       case 'close': return this._onClose(ev)
     }
   }
@@ -225,11 +225,15 @@ class Socket extends Duplex {
     // Graceful: everything the peer sent has been pushed; 'end', then 'close'.
     this._failPending(withCode(Error, 'ERR_STREAM_DESTROYED', 'the association is closed'))
     for (const s of this._streams.values()) s.push(null)
-    this.push(null)
     if (this.readableEnded) return this.destroy()
     this.once('end', () => this.destroy())
-    // Nothing left unread: let 'end' fire even if nobody consumes the socket.
-    if (this.readableLength === 0) this.read(0)
+    this._endReadable()
+  }
+
+  // Nothing left unread: let 'end' fire even if nobody consumes the socket.
+  _endReadable () {
+    this.push(null)
+    if (!this.readableFlowing && this.readableLength === 0) this.read(0)
   }
 }
 
@@ -256,8 +260,14 @@ class SCTPStream extends Duplex {
   _deliver (data, ppid) {
     this.bytesRead += data.length
     this.emit('message', data, { ppid })
-    this.push(data)
+    if (wantsData(this)) this.push(data)
   }
+}
+
+// A reader that only listens to 'message' never drains the readable side;
+// buffering there would keep every message and hold 'end' back forever.
+function wantsData (stream) {
+  return stream.readableFlowing !== null || stream.listenerCount('message') === 0
 }
 
 function pick (obj, keys) {
