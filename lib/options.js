@@ -2,11 +2,11 @@
 // Module defaults (net.sctp sysctl names) and validation of every option.
 const { invalidType, outOfRange, invalidValue } = require('./errors')
 
-// Honoured: passed to sctp-proto or enforced by the driver.
-// Accepted but not honoured by sctp-proto 0.10.8 (see README "Limits"):
-// sack_timeout (fixed 200 ms delayed ACK), sack_freq, hb_interval (no heartbeats
-// are sent), valid_cookie_life (sctp-proto's cookies do not expire).
-const NOT_HONOURED = ['sack_timeout', 'sack_freq', 'hb_interval', 'valid_cookie_life']
+// Honoured: passed to sctp-proto or enforced by the driver (heartbeats,
+// association_max_retrans, valid_cookie_life). Accepted but not honoured by
+// sctp-proto 0.10.8 (see README "Limits"): sack_timeout (a fixed 200 ms
+// delayed ACK) and sack_freq.
+const NOT_HONOURED = ['sack_timeout', 'sack_freq']
 
 const LIMITS = {
   rto_initial: [1, 3600000],
@@ -111,7 +111,9 @@ function assocConfig (options, localPort, remotePort) {
     maxInitRetransmits: d.max_init_retransmits,
     associationMaxRetrans: d.association_max_retrans,
     maxMessageSize: optional(options, 'maxMessageSize', d.max_message_size, 0, 0xffffffff),
-    rwnd: d.rwnd
+    rwnd: d.rwnd,
+    hbInterval: d.hb_interval,
+    validCookieLife: d.valid_cookie_life
   }
 }
 

@@ -49,6 +49,8 @@ pub struct Assoc {
     pub peer_tag: Option<u32>,
     peer_os: u16,
     peer_mis: u16,
+    /// Last TSN received in sequence from the peer, as our SACKs state it.
+    rx_cum_tsn: u32,
     pub ppids: Translation,
     /// end() was asked for; SHUTDOWN goes out once everything written is acknowledged.
     pub shutdown_wanted: bool,
@@ -64,15 +66,24 @@ pub struct Assoc {
     pub deadline: Option<Instant>,
     /// The deadline currently registered in the endpoint's timer set.
     pub armed: Option<Instant>,
-    /// The driver gave up on the association: an ABORT must go out.
-    abort_pending: bool,
+    /// Packets the driver made itself (HEARTBEAT, ABORT) while no `Out` was at hand.
+    pending_out: Vec<Vec<u8>>,
+    /// Heartbeats (sctp-proto sends none): when the next one may be due, the
+    /// last word from the peer, whether our last HEARTBEAT is unanswered, and
+    /// how many went unanswered in a row.
+    hb_due: Option<Instant>,
+    last_rx: Instant,
+    hb_unanswered: bool,
+    hb_missed: u32,
+    /// Echoed in HEARTBEAT ACKs, so a forged ACK cannot keep a dead association alive.
+    pub hb_nonce: u64,
     /// Test hook: the next pump panics, to prove panics stay contained.
     pub poisoned: bool,
 }
 
 impl Assoc {
     pub fn new(id: u32, handle: AssociationHandle, proto: Association, cfg: AssocConfig, incoming: bool, now: Instant) -> Self {
-        let deadline = Some(now + handshake_limit(&cfg));
+        let deadline = Some(now + handshake_limit(&cfg, incoming));
         Assoc {
             id,
             handle,
@@ -85,6 +96,7 @@ impl Assoc {
             peer_tag: None,
             peer_os: u16::MAX,
             peer_mis: u16::MAX,
+            rx_cum_tsn: 0,
             ppids: Translation::default(),
             shutdown_wanted: false,
             shutdown_started: false,
@@ -96,13 +108,19 @@ impl Assoc {
             t3_at_last_rx: 0,
             deadline,
             armed: None,
-            abort_pending: false,
+            pending_out: Vec::new(),
+            hb_due: None,
+            last_rx: now,
+            hb_unanswered: false,
+            hb_missed: 0,
+            hb_nonce: nonce(id),
             poisoned: false,
         }
     }
 
     /// Learns from a packet the endpoint routed to this association, before sctp-proto sees it.
-    pub fn observe_in(&mut self, pkt: &[u8], out: &mut Out) {
+    pub fn observe_in(&mut self, pkt: &[u8], now: Instant, out: &mut Out) {
+        self.heard(now);
         for c in wire::chunks(pkt) {
             match c.typ {
                 wire::CT_DATA => {
@@ -115,6 +133,7 @@ impl Assoc {
                         self.peer_tag = Some(i.initiate_tag);
                         self.peer_os = i.outbound_streams;
                         self.peer_mis = i.inbound_streams;
+                        self.rx_cum_tsn = i.initial_tsn.wrapping_sub(1);
                     }
                 }
                 wire::CT_SACK => {
@@ -143,18 +162,32 @@ impl Assoc {
                 self.peer_tag = Some(h.vtag);
             }
         }
+        let mut shutdown_at = None;
         for c in wire::chunks(pkt) {
             match c.typ {
                 wire::CT_SHUTDOWN_COMPLETE => self.sent_shutdown_complete = true,
+                wire::CT_SHUTDOWN if c.value.len() >= 4 => shutdown_at = Some(c.offset + 4),
                 wire::CT_SACK => {
                     if let Some(cum) = wire::sack_cum_tsn(c.value) {
+                        self.rx_cum_tsn = cum;
                         self.ppids.received_through(cum);
                     }
                 }
                 _ => {}
             }
         }
+        let mut changed = false;
+        if let Some(at) = shutdown_at {
+            // sctp-proto 0.10.8 fills SHUTDOWN's Cumulative TSN Ack with its *send*
+            // side ack point; usrsctp then ABORTs ("Cum ack ... greater or equal
+            // than TSN ..."). RFC 9260 §3.3.8 wants the last TSN received in sequence.
+            pkt[at..at + 4].copy_from_slice(&self.rx_cum_tsn.to_be_bytes());
+            changed = true;
+        }
         if !self.ppids.idle_out() && self.ppids.rewrite_out(pkt) {
+            changed = true;
+        }
+        if changed {
             wire::set_checksum(pkt);
         }
     }
@@ -240,14 +273,27 @@ impl Assoc {
                 }
             }
         }
+        for p in self.pending_out.drain(..) {
+            out.packet(&p);
+        }
         // The driver frees associations itself (see Endpoint::finish): sctp-proto's
         // "drained" comes too early after shutdown() and never on the server side.
         while self.proto.poll_endpoint_event().is_some() {}
-        self.check_ending(now, out);
+        self.check_ending();
+    }
+
+    /// Any packet from the peer proves it alive.
+    pub fn heard(&mut self, now: Instant) {
+        self.last_rx = now;
+        self.hb_unanswered = false;
+        self.hb_missed = 0;
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
         self.proto.handle_timeout(now);
+        if self.hb_due.is_some_and(|d| d <= now) {
+            self.heartbeat(now);
+        }
         let silent_timeouts = self.proto.stats().get_num_t3timeouts().saturating_sub(self.t3_at_last_rx);
         if silent_timeouts > u64::from(self.cfg.association_max_retrans) && self.ending.is_none() {
             self.fail("ETIMEDOUT", "association lost: peer stopped acknowledging (association_max_retrans)");
@@ -261,25 +307,55 @@ impl Assoc {
         }
     }
 
+    /// After `hb_interval` of silence, a HEARTBEAT; after `association_max_retrans`
+    /// unanswered in a row, the peer is declared lost.
+    fn heartbeat(&mut self, now: Instant) {
+        let interval = Duration::from_millis(self.cfg.hb_interval as u64);
+        if !self.connected || self.ending.is_some() || self.shutdown_started || self.peer_shutdown {
+            self.hb_due = None;
+            return;
+        }
+        if !self.hb_unanswered && now < self.last_rx + interval {
+            self.hb_due = Some(self.last_rx + interval);
+            return;
+        }
+        if self.hb_unanswered {
+            self.hb_missed += 1;
+            if self.hb_missed > self.cfg.association_max_retrans {
+                self.hb_due = None;
+                return self.fail("ETIMEDOUT", "association lost: heartbeats unanswered (association_max_retrans)");
+            }
+        }
+        if let Some(tag) = self.peer_tag {
+            let mut info = [0u8; 12];
+            info[..4].copy_from_slice(&self.id.to_be_bytes());
+            info[4..].copy_from_slice(&self.hb_nonce.to_be_bytes());
+            self.pending_out.push(wire::heartbeat_packet(self.local_port, self.remote_port, tag, &info));
+        }
+        self.hb_unanswered = true;
+        self.hb_due = Some(now + interval + self.proto.rtt());
+    }
+
     /// Ends the association with an error, telling the peer with an ABORT.
     fn fail(&mut self, code: &'static str, message: &str) {
         self.ending = Some(Ending::Error(code, message.to_string()));
-        self.abort_pending = true;
+        if let Some(tag) = self.peer_tag {
+            self.pending_out.push(wire::abort_packet(self.local_port, self.remote_port, tag, false, false));
+        }
         let _ = self.proto.close();
     }
 
     /// The earliest moment this association needs `handle_timeout`.
     pub fn next_deadline(&self) -> Option<Instant> {
-        match (self.proto.poll_timeout(), self.deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [self.proto.poll_timeout(), self.deadline, self.hb_due].into_iter().flatten().min()
     }
 
     fn on_connected(&mut self, now: Instant, out: &mut Out) {
-        let _ = now;
         self.connected = true;
         self.deadline = None;
+        if self.cfg.hb_interval > 0.0 {
+            self.hb_due = Some(now + Duration::from_millis(self.cfg.hb_interval as u64));
+        }
         let (os, mis) = self.negotiated();
         let mut e = Event::new("connect", self.id);
         e.os = Some(os);
@@ -319,19 +395,12 @@ impl Assoc {
         ids.into_iter().all(|id| self.proto.stream(id).ok().and_then(|s| s.buffered_amount().ok()).unwrap_or(0) == 0)
     }
 
-    fn check_ending(&mut self, now: Instant, out: &mut Out) {
-        let _ = now;
+    fn check_ending(&mut self) {
         if self.ending.is_none() {
             if self.sent_shutdown_complete {
                 self.ending = Some(Ending::Graceful);
             } else if let Some(reason) = self.lost.take() {
                 self.ending = Some(self.classify(reason));
-            }
-        }
-        if self.abort_pending {
-            self.abort_pending = false;
-            if let Some(tag) = self.peer_tag {
-                out.packet(&wire::abort_packet(self.local_port, self.remote_port, tag, false, false));
             }
         }
     }
@@ -349,9 +418,21 @@ impl Assoc {
     }
 }
 
+/// A per-association secret for heartbeats. RandomState is seeded from the OS.
+fn nonce(id: u32) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(id);
+    h.finish()
+}
+
 /// How long an association may take to establish before the driver gives up.
-/// For incoming ones this also bounds the state an unanswered INIT holds.
-fn handshake_limit(cfg: &AssocConfig) -> Duration {
+/// An incoming one lives from its INIT on (sctp-proto keeps state there):
+/// `valid_cookie_life` bounds that, so a COOKIE ECHO later than it is stale.
+fn handshake_limit(cfg: &AssocConfig, incoming: bool) -> Duration {
+    if incoming {
+        return Duration::from_millis(cfg.valid_cookie_life as u64);
+    }
     let mut total = 0.0;
     let mut rto = cfg.rto_initial;
     for _ in 0..=cfg.max_init_retransmits {

@@ -27,6 +27,10 @@ pub struct AssocConfig {
     pub max_message_size: f64,
     /// Receive buffer (advertised a_rwnd), bytes.
     pub rwnd: f64,
+    /// Idle time before a HEARTBEAT, ms; 0 = none.
+    pub hb_interval: f64,
+    /// How long an incoming association may wait for its COOKIE ECHO, ms.
+    pub valid_cookie_life: f64,
 }
 
 impl AssocConfig {

@@ -19,7 +19,7 @@ use sctp_proto::{ClientConfig, DatagramEvent, Endpoint as ProtoEndpoint, Endpoin
 use crate::assoc::{Assoc, Ending, SendError};
 use crate::config::AssocConfig;
 use crate::events::{Event, Out};
-use crate::wire;
+use crate::wire::{self, Inbound};
 
 /// The transport is a point-to-point pipe: sctp-proto wants an address, any will do.
 const PEER: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 5000));
@@ -127,6 +127,20 @@ impl Endpoint {
             self.counters.malformed += 1;
             return;
         };
+        let stripped;
+        let pkt = match wire::sort_inbound(pkt) {
+            Inbound::AsIs => pkt,
+            Inbound::BadChecksum => {
+                self.counters.bad_checksum += 1;
+                return;
+            }
+            Inbound::Consumed(acks) => return self.heartbeat_acks(&acks, now),
+            Inbound::Stripped(kept, acks) => {
+                self.heartbeat_acks(&acks, now);
+                stripped = kept;
+                &stripped
+            }
+        };
         if h.vtag == 0 && !self.admit_init(&h, pkt) {
             return;
         }
@@ -146,7 +160,7 @@ impl Endpoint {
                 }
                 let id = self.add(handle, proto, cfg, true, now);
                 let a = self.assocs.get_mut(&id).expect("just added");
-                a.observe_in(pkt, &mut self.out);
+                a.observe_in(pkt, now, &mut self.out);
                 if let Some(tag) = a.peer_tag {
                     self.init_tags.insert(tag, id);
                 }
@@ -156,7 +170,7 @@ impl Endpoint {
                 let Some(a) = self.assocs.get_mut(&id) else { return };
                 let out = &mut self.out;
                 let ok = catch_unwind(AssertUnwindSafe(|| {
-                    a.observe_in(pkt, out);
+                    a.observe_in(pkt, now, out);
                     a.proto.handle_event(ev);
                 }));
                 if ok.is_err() {
@@ -164,6 +178,19 @@ impl Endpoint {
                 } else {
                     self.dirty.push(id);
                 }
+            }
+        }
+    }
+
+    /// HEARTBEAT ACKs answer the driver's own heartbeats: their info is [association id, nonce].
+    fn heartbeat_acks(&mut self, infos: &[Vec<u8>], now: Instant) {
+        for info in infos {
+            let Ok(info) = <[u8; 12]>::try_from(info.as_slice()) else { continue };
+            let id = u32::from_be_bytes([info[0], info[1], info[2], info[3]]);
+            let nonce = u64::from_be_bytes(info[4..].try_into().expect("8 bytes"));
+            if let Some(a) = self.assocs.get_mut(&id).filter(|a| a.hb_nonce == nonce) {
+                a.heard(now);
+                self.dirty.push(id);
             }
         }
     }

@@ -18,6 +18,13 @@ pub const CT_SHUTDOWN_ACK: u8 = 8;
 pub const CT_ERROR: u8 = 9;
 pub const CT_COOKIE_ECHO: u8 = 10;
 pub const CT_SHUTDOWN_COMPLETE: u8 = 14;
+pub const CT_HEARTBEAT: u8 = 4;
+const CT_COOKIE_ACK: u8 = 11;
+const CT_RECONFIG: u8 = 130;
+const CT_FORWARD_TSN: u8 = 192;
+const CT_I_FORWARD_TSN: u8 = 194;
+/// Heartbeat Info parameter (RFC 9260 §3.3.5).
+const PARAM_HEARTBEAT_INFO: u16 = 1;
 
 pub const DATA_FLAG_END: u8 = 0x01;
 pub const DATA_FLAG_BEGIN: u8 = 0x02;
@@ -98,6 +105,7 @@ pub struct InitInfo {
     pub initiate_tag: u32,
     pub outbound_streams: u16,
     pub inbound_streams: u16,
+    pub initial_tsn: u32,
 }
 
 pub fn init_info(value: &[u8]) -> Option<InitInfo> {
@@ -108,6 +116,7 @@ pub fn init_info(value: &[u8]) -> Option<InitInfo> {
         initiate_tag: be32(value, 0),
         outbound_streams: be16(value, 8),
         inbound_streams: be16(value, 10),
+        initial_tsn: be32(value, 12),
     })
 }
 
@@ -132,9 +141,99 @@ pub fn data_info(value: &[u8]) -> Option<DataInfo> {
 /// Offset of the PPID field of a DATA chunk, from the chunk's own offset.
 pub const DATA_PPID_OFFSET: usize = 4 + 8;
 
-/// Cumulative TSN Ack of a SACK chunk.
+/// Cumulative TSN Ack of a SACK or SHUTDOWN chunk.
 pub fn sack_cum_tsn(value: &[u8]) -> Option<u32> {
     (value.len() >= 4).then(|| be32(value, 0))
+}
+
+/// Chunk types sctp-proto 0.10.8 can parse. It drops a whole packet with any other
+/// type, although RFC 9260 §3.2 says types with the high bit set are to be skipped.
+fn proto_parses(typ: u8) -> bool {
+    matches!(
+        typ,
+        CT_DATA
+            | CT_INIT
+            | CT_INIT_ACK
+            | CT_SACK
+            | CT_HEARTBEAT
+            | CT_ABORT
+            | CT_SHUTDOWN
+            | CT_SHUTDOWN_ACK
+            | CT_ERROR
+            | CT_COOKIE_ECHO
+            | CT_COOKIE_ACK
+            | CT_SHUTDOWN_COMPLETE
+            | CT_RECONFIG
+            | CT_FORWARD_TSN
+            | CT_I_FORWARD_TSN
+    )
+}
+
+/// What the driver does with an incoming packet before sctp-proto sees it.
+pub enum Inbound {
+    /// Hand it over as it is (the common case: no copy).
+    AsIs,
+    /// Hand over this copy, stripped of chunks sctp-proto cannot parse but
+    /// should skip, and of our heartbeats' acknowledgements (returned apart).
+    Stripped(Vec<u8>, Vec<Vec<u8>>),
+    /// Nothing for sctp-proto: HEARTBEAT ACKs only, or a chunk RFC 9260 says
+    /// stops processing. Carries the HEARTBEAT ACK infos.
+    Consumed(Vec<Vec<u8>>),
+    BadChecksum,
+}
+
+pub fn sort_inbound(pkt: &[u8]) -> Inbound {
+    if chunks(pkt).all(|c| proto_parses(c.typ)) {
+        return Inbound::AsIs;
+    }
+    // Rewriting a packet means vouching for it: check its checksum first.
+    if !checksum_ok(pkt) {
+        return Inbound::BadChecksum;
+    }
+    let mut kept = pkt[..COMMON_HEADER].to_vec();
+    let mut acks = Vec::new();
+    for c in chunks(pkt) {
+        if proto_parses(c.typ) {
+            let len = 4 + c.value.len();
+            kept.extend_from_slice(&pkt[c.offset..c.offset + len]);
+            kept.resize((kept.len() + 3) & !3, 0);
+        } else if c.typ == CT_HEARTBEAT_ACK {
+            if let Some(info) = heartbeat_info(c.value) {
+                acks.push(info.to_vec());
+            }
+        } else if c.typ & 0x80 == 0 {
+            // Types 0x00-0x7f: stop processing, discard the rest (§3.2).
+            break;
+        }
+    }
+    if kept.len() == COMMON_HEADER {
+        return Inbound::Consumed(acks);
+    }
+    set_checksum(&mut kept);
+    Inbound::Stripped(kept, acks)
+}
+
+fn heartbeat_info(value: &[u8]) -> Option<&[u8]> {
+    if value.len() < 4 || be16(value, 0) != PARAM_HEARTBEAT_INFO {
+        return None;
+    }
+    let len = be16(value, 2) as usize;
+    (len >= 4 && len <= value.len()).then(|| &value[4..len])
+}
+
+/// A HEARTBEAT carrying `info`, which the peer echoes in its HEARTBEAT ACK.
+pub fn heartbeat_packet(src_port: u16, dst_port: u16, vtag: u32, info: &[u8]) -> Vec<u8> {
+    let mut p = packet_header(src_port, dst_port, vtag);
+    let param_len = 4 + info.len() as u16;
+    p.push(CT_HEARTBEAT);
+    p.push(0);
+    p.extend_from_slice(&(4 + param_len).to_be_bytes());
+    p.extend_from_slice(&PARAM_HEARTBEAT_INFO.to_be_bytes());
+    p.extend_from_slice(&param_len.to_be_bytes());
+    p.extend_from_slice(info);
+    p.resize((p.len() + 3) & !3, 0);
+    set_checksum(&mut p);
+    p
 }
 
 /// An ABORT packet. `reflect` sets the T bit: the tag is then the one the peer put on its packet.
@@ -205,6 +304,33 @@ mod tests {
         p.extend_from_slice(&[CT_DATA, 0, 0, 200]); // claims more than is there
         assert_eq!(chunks(&p).count(), 1);
         assert!(header(&p[..11]).is_none());
+    }
+
+    #[test]
+    fn skippable_unknown_chunks_and_heartbeat_acks_are_stripped() {
+        let mut p = shutdown_complete_packet(1, 2, 3); // a chunk sctp-proto parses
+        p.extend_from_slice(&[0x84, 0, 0, 8, 1, 2, 3, 4]); // PAD: high bit set, skip
+        p.extend_from_slice(&[CT_HEARTBEAT_ACK, 0, 0, 12, 0, 1, 0, 8, 9, 9, 9, 9]);
+        set_checksum(&mut p);
+        match sort_inbound(&p) {
+            Inbound::Stripped(kept, acks) => {
+                assert!(checksum_ok(&kept));
+                assert_eq!(chunks(&kept).map(|c| c.typ).collect::<Vec<_>>(), [CT_SHUTDOWN_COMPLETE]);
+                assert_eq!(acks, [vec![9, 9, 9, 9]]);
+            }
+            _ => panic!("expected a stripped copy"),
+        }
+        p[13] ^= 1; // corrupt: no longer vouched for
+        assert!(matches!(sort_inbound(&p), Inbound::BadChecksum));
+    }
+
+    #[test]
+    fn heartbeat_round_trips_its_info() {
+        let hb = heartbeat_packet(5000, 5001, 77, &[1, 2, 3, 4, 5]);
+        assert!(checksum_ok(&hb));
+        let c = chunks(&hb).next().unwrap();
+        assert_eq!(c.typ, CT_HEARTBEAT);
+        assert_eq!(heartbeat_info(c.value), Some(&[1, 2, 3, 4, 5][..]));
     }
 
     #[test]

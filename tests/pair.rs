@@ -20,6 +20,8 @@ fn cfg(local: u32, remote: u32) -> AssocConfig {
         association_max_retrans: 5,
         max_message_size: 262144.0,
         rwnd: 1048576.0,
+        hb_interval: 0.0,
+        valid_cookie_life: 60000.0,
     }
 }
 
@@ -55,11 +57,13 @@ struct Pair {
     seen_a: Seen,
     seen_b: Seen,
     now: Instant,
+    /// TSN of the first DATA chunk b sent, for checking what a acknowledges.
+    b_first_data_tsn: Option<u32>,
 }
 
 impl Pair {
     fn new() -> Self {
-        Pair { a: Endpoint::new(), b: Endpoint::new(), seen_a: Seen::default(), seen_b: Seen::default(), now: Instant::now() }
+        Pair { a: Endpoint::new(), b: Endpoint::new(), seen_a: Seen::default(), seen_b: Seen::default(), now: Instant::now(), b_first_data_tsn: None }
     }
 
     /// Pumps both sides and carries packets across until nothing moves.
@@ -73,6 +77,9 @@ impl Pair {
             self.seen_b.take(&ob);
             if oa.lens.is_empty() && ob.lens.is_empty() {
                 return;
+            }
+            if self.b_first_data_tsn.is_none() {
+                self.b_first_data_tsn = first_data_tsn(&ob);
             }
             deliver(&oa, &mut self.b, self.now);
             deliver(&ob, &mut self.a, self.now);
@@ -88,6 +95,20 @@ impl Pair {
             self.drive();
         }
     }
+}
+
+fn first_data_tsn(out: &Out) -> Option<u32> {
+    let mut at = 0;
+    for &len in &out.lens {
+        let pkt = &out.packets[at..at + len as usize];
+        at += len as usize;
+        for c in sctp_native::wire::chunks(pkt) {
+            if c.typ == sctp_native::wire::CT_DATA {
+                return sctp_native::wire::data_info(c.value).map(|d| d.tsn);
+            }
+        }
+    }
+    None
 }
 
 fn deliver(out: &Out, to: &mut Endpoint, now: Instant) {
@@ -208,4 +229,70 @@ fn garbage_is_counted_not_fatal() {
     p.a.send(id, 0, 53, false, (0, 0), b"still alive").unwrap();
     p.drive();
     assert_eq!(p.seen_b.messages.last().unwrap().2, b"still alive");
+}
+
+fn heartbeat_cfg(local: u32, remote: u32) -> AssocConfig {
+    AssocConfig { hb_interval: 200.0, association_max_retrans: 3, ..cfg(local, remote) }
+}
+
+#[test]
+fn heartbeats_keep_an_idle_association_and_are_answered() {
+    let mut p = Pair::new();
+    assert!(p.b.listen(heartbeat_cfg(5000, 0), false));
+    p.a.connect(heartbeat_cfg(5001, 5000), p.now).unwrap();
+    p.drive();
+    let before = p.a.counters.packets_out;
+    p.advance(Duration::from_secs(5));
+    // Idle for 5 s: heartbeats went out (about one per 200 ms + RTO) and nothing closed.
+    assert!(p.a.counters.packets_out - before >= 10, "{} packets", p.a.counters.packets_out - before);
+    assert_eq!(p.seen_a.kinds(), ["connect"]);
+    assert_eq!(p.seen_b.kinds(), ["connect"]);
+}
+
+#[test]
+fn heartbeats_detect_a_vanished_peer() {
+    let mut p = Pair::new();
+    assert!(p.b.listen(heartbeat_cfg(5000, 0), false));
+    p.a.connect(heartbeat_cfg(5001, 5000), p.now).unwrap();
+    p.drive();
+    // The peer vanishes: nothing reaches b, nothing comes back.
+    let start = p.now;
+    while p.a.association_count() > 0 && p.now - start < Duration::from_secs(30) {
+        p.now += Duration::from_millis(10);
+        p.a.pump(p.now);
+        let out = p.a.take_out();
+        p.seen_a.take(&out);
+    }
+    let lost = p.seen_a.event("close");
+    assert_eq!(lost.code.as_deref(), Some("ETIMEDOUT"));
+    // 4 unanswered heartbeats at 200 ms + RTO (100 ms initial, doubling): a few seconds, not 30.
+    assert!(p.now - start < Duration::from_secs(5), "took {:?}", p.now - start);
+}
+
+#[test]
+fn shutdown_acknowledges_the_peers_data_not_our_own() {
+    let (mut p, id) = connected_pair();
+    // b sends data to a, so a's SHUTDOWN must acknowledge b's TSNs.
+    let b_id = p.seen_b.event("connect").assoc;
+    p.b.send(b_id, 0, 53, false, (0, 0), b"from b").unwrap();
+    p.drive();
+    p.advance(Duration::from_millis(300)); // a's delayed SACK goes out
+    p.a.shutdown(id);
+    p.a.pump(p.now);
+    let out = p.a.take_out();
+    let mut at = 0;
+    let mut shutdown_cum = None;
+    for &len in &out.lens {
+        let pkt = &out.packets[at..at + len as usize];
+        at += len as usize;
+        assert!(sctp_native::wire::checksum_ok(pkt));
+        for c in sctp_native::wire::chunks(pkt) {
+            if c.typ == sctp_native::wire::CT_SHUTDOWN {
+                shutdown_cum = sctp_native::wire::sack_cum_tsn(c.value);
+            }
+        }
+    }
+    // b's only DATA chunk carried its initial TSN; find it in what b sent.
+    let b_tsn = p.b_first_data_tsn.expect("b sent DATA");
+    assert_eq!(shutdown_cum, Some(b_tsn));
 }
