@@ -264,10 +264,12 @@ class SCTPStream extends Duplex {
   }
 }
 
-// A reader that only listens to 'message' never drains the readable side;
-// buffering there would keep every message and hold 'end' back forever.
+// A reader that only listens to 'message' (or, on a socket, reads its
+// 'stream' objects) never drains the readable side; buffering there would
+// keep every message and hold 'end' back forever.
 function wantsData (stream) {
-  return stream.readableFlowing !== null || stream.listenerCount('message') === 0
+  return stream.readableFlowing !== null ||
+    (stream.listenerCount('message') === 0 && stream.listenerCount('stream') === 0)
 }
 
 function pick (obj, keys) {

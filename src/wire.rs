@@ -183,7 +183,7 @@ pub enum Inbound {
 }
 
 pub fn sort_inbound(pkt: &[u8]) -> Inbound {
-    if chunks(pkt).all(|c| proto_parses(c.typ)) {
+    if chunks(pkt).all(|c| proto_parses(c.typ) && c.typ != CT_SHUTDOWN) {
         return Inbound::AsIs;
     }
     // Rewriting a packet means vouching for it: check its checksum first.
@@ -193,6 +193,13 @@ pub fn sort_inbound(pkt: &[u8]) -> Inbound {
     let mut kept = pkt[..COMMON_HEADER].to_vec();
     let mut acks = Vec::new();
     for c in chunks(pkt) {
+        if c.typ == CT_SHUTDOWN && c.value.len() >= 4 {
+            // sctp-proto 0.10.8 ignores the Cumulative TSN Ack of a SHUTDOWN, and
+            // the peer sends SACKs no more (RFC 9260 §9.2): our last DATA would be
+            // retransmitted forever and SHUTDOWN never answered. The same ack as a
+            // SACK in front of it lets sctp-proto see it.
+            kept.extend_from_slice(&sack_chunk(be32(c.value, 0)));
+        }
         if proto_parses(c.typ) {
             let len = 4 + c.value.len();
             kept.extend_from_slice(&pkt[c.offset..c.offset + len]);
@@ -211,6 +218,17 @@ pub fn sort_inbound(pkt: &[u8]) -> Inbound {
     }
     set_checksum(&mut kept);
     Inbound::Stripped(kept, acks)
+}
+
+/// A SACK with no gaps. Its a_rwnd only matters for retransmissions during
+/// shutdown (no new data is sent then); 64 KiB keeps them flowing.
+fn sack_chunk(cum_tsn: u32) -> [u8; 16] {
+    let mut c = [0u8; 16];
+    c[0] = CT_SACK;
+    c[3] = 16;
+    c[4..8].copy_from_slice(&cum_tsn.to_be_bytes());
+    c[8..12].copy_from_slice(&(64u32 * 1024).to_be_bytes());
+    c
 }
 
 fn heartbeat_info(value: &[u8]) -> Option<&[u8]> {
@@ -322,6 +340,17 @@ mod tests {
         }
         p[13] ^= 1; // corrupt: no longer vouched for
         assert!(matches!(sort_inbound(&p), Inbound::BadChecksum));
+    }
+
+    #[test]
+    fn shutdown_is_preceded_by_a_sack_with_its_cumulative_ack() {
+        let mut p = packet_header(5000, 5001, 9);
+        p.extend_from_slice(&[CT_SHUTDOWN, 0, 0, 8, 0, 0, 1, 2]);
+        set_checksum(&mut p);
+        let Inbound::Stripped(kept, _) = sort_inbound(&p) else { panic!("expected a rewrite") };
+        assert!(checksum_ok(&kept));
+        let c: Vec<_> = chunks(&kept).map(|c| (c.typ, sack_cum_tsn(c.value))).collect();
+        assert_eq!(c, [(CT_SACK, Some(258)), (CT_SHUTDOWN, Some(258))]);
     }
 
     #[test]
