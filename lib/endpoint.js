@@ -88,7 +88,6 @@ class Endpoint {
     return r
   }
 
-  setLowMark (id, stream, bytes) { this.native.setLowMark(id, stream, bytes) }
   shutdown (id) { this.native.shutdown(id); this.kick() }
 
   abort (id) {

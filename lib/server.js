@@ -40,6 +40,7 @@ class Server extends EventEmitter {
       throw withCode(Error, 'EADDRINUSE', `SCTP port ${localPort} is already listening on this transport`)
     }
     this._ep = ep
+    this._cfg = cfg
     this.localPort = localPort
     this.listening = true
     this._closing = false
@@ -53,7 +54,7 @@ class Server extends EventEmitter {
     if (!this.listening) return null
     if (this.maxConnections !== undefined && this._connections.size >= this.maxConnections) return null
     const socket = new Socket(this._socketOpts)
-    socket._attach(this._ep, ev)
+    socket._attach(this._ep, ev, this._cfg.maxMessageSize)
     this._connections.add(socket)
     socket.once('close', () => {
       this._connections.delete(socket)

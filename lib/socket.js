@@ -5,22 +5,127 @@
 const { Duplex } = require('stream')
 const { Endpoint } = require('./endpoint')
 const options = require('./options')
-const { withCode, outOfRange } = require('./errors')
+const { withCode, outOfRange, invalidType, invalidValue } = require('./errors')
+const PPID = require('./ppid')
 const log = require('./log')
 
-// Per-stream bytes queued in SCTP (sent, not yet acknowledged) above which a
-// write's callback waits for the stream's "low" notice.
-const DEFAULT_SEND_BUFFER = 1024 * 1024
+// Messages waiting in SCTP (queued or unacknowledged) per stream before a
+// write's callback waits: what makes write() return false and 'drain' follow.
+// Big enough to keep a 1 MiB receive window busy.
+const DEFAULT_HIGH_WATER_MARK = 1024 * 1024
 
-class Socket extends Duplex {
+// The PPIDs sctp-proto carries natively; partial reliability needs one of them (see src/ppid.rs).
+const NATIVE_PPIDS = new Set([PPID.WEBRTC_DCEP, PPID.WEBRTC_STRING, PPID.WEBRTC_BINARY, PPID.WEBRTC_STRING_EMPTY, PPID.WEBRTC_BINARY_EMPTY])
+
+// RFC 8831 §6.6: SCTP cannot carry an empty message; WebRTC sends one dummy
+// byte with an "empty" PPID instead.
+const EMPTY_PPID = { [PPID.WEBRTC_STRING]: PPID.WEBRTC_STRING_EMPTY }
+const FROM_EMPTY_PPID = { [PPID.WEBRTC_STRING_EMPTY]: PPID.WEBRTC_STRING, [PPID.WEBRTC_BINARY_EMPTY]: PPID.WEBRTC_BINARY }
+const DUMMY = Buffer.alloc(1)
+
+// Per-message metadata given to send(), found again in _write by the chunk's identity.
+const sendOptions = new WeakMap()
+
+// Reliability type numbers of sctp-proto (ReliabilityType).
+const REXMIT = 1
+const TIMED = 2
+
+// What Socket and SCTPStream share: the write path with its checks, send(),
+// bufferedAmount and its low threshold, and message counters.
+class MessageDuplex extends Duplex {
+  write (chunk, encoding, cb) {
+    this._check(chunk, typeof encoding === 'string' ? encoding : undefined, null)
+    return super.write(chunk, encoding, cb)
+  }
+
+  // One message with explicit metadata: send(data[, { ppid, unordered }][, cb]).
+  send (data, opts, cb) {
+    if (typeof opts === 'function') {
+      cb = opts
+      opts = undefined
+    }
+    const meta = messageOptions(opts)
+    let chunk = typeof data === 'string' ? Buffer.from(data) : data
+    if (!Buffer.isBuffer(chunk)) {
+      if (!ArrayBuffer.isView(chunk)) throw invalidType('data', 'a string, Buffer or TypedArray', data)
+      chunk = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    }
+    this._check(chunk, undefined, meta)
+    // A fresh view: the same Buffer may be sent twice with different metadata.
+    const view = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length)
+    sendOptions.set(view, meta)
+    return super.write(view, cb)
+  }
+
+  _check (chunk, encoding, meta) {
+    const size = typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : chunk && chunk.length
+    const max = this._owner()._maxMessageSize
+    if (max && size > max) {
+      throw withCode(RangeError, 'ERR_SCTP_MESSAGE_TOO_LARGE', `message of ${size} bytes exceeds maxMessageSize (${max})`)
+    }
+    const ppid = meta && meta.ppid !== undefined ? meta.ppid : this.ppid
+    if (this._reliability && !NATIVE_PPIDS.has(ppid)) {
+      throw withCode(RangeError, 'ERR_SCTP_PPID_WITH_PARTIAL_RELIABILITY',
+        `partial reliability needs a WebRTC PPID (50, 51, 53, 56, 57); got ${ppid}`)
+    }
+  }
+
+  _write (chunk, encoding, cb) {
+    const meta = sendOptions.get(chunk)
+    const ppid = meta && meta.ppid !== undefined ? meta.ppid : this.ppid
+    const unordered = meta && meta.unordered !== undefined ? meta.unordered : this.unordered
+    this._owner()._sendOn(this, this.stream_id, ppid, unordered, this._reliability, chunk, cb)
+  }
+
+  _read () {}
+
+  // Bytes of this stream queued in SCTP and not yet acknowledged.
+  get bufferedAmount () {
+    const s = this._owner()
+    return s._connected ? s._ep.native.buffered(s._id, this.stream_id) : 0
+  }
+
+  get bufferedAmountLowThreshold () { return this._lowThreshold || 0 }
+
+  set bufferedAmountLowThreshold (value) {
+    this._lowThreshold = options.integer('bufferedAmountLowThreshold', value, 0, Number.MAX_SAFE_INTEGER)
+    this._owner()._watchUser(this.stream_id, this._lowThreshold)
+  }
+
+  _countOut (len) {
+    this.bytesWritten += len
+    this.messagesSent++
+  }
+
+  _deliver (data, ppid) {
+    this.bytesRead += data.length
+    this.messagesReceived++
+    this.emit('message', data, this._messageInfo(ppid))
+    // A reader that only listens to 'message' (or, on a socket, reads its
+    // 'stream' objects) never drains the readable side; buffering there
+    // would keep every message and hold 'end' back forever.
+    const wantsData = this.readableFlowing !== null ||
+      (this.listenerCount('message') === 0 && this.listenerCount('stream') === 0)
+    if (wantsData && data.length) this.push(data)
+  }
+}
+
+class Socket extends MessageDuplex {
   constructor (opts = {}) {
-    if (opts === null || typeof opts !== 'object') throw require('./errors').invalidType('options', 'an object', opts)
+    if (opts === null || typeof opts !== 'object') throw invalidType('options', 'an object', opts)
     // autoDestroy off: after 'end' and 'finish' the SHUTDOWN handshake is still
     // running; the association's own close event destroys the socket.
-    super({ allowHalfOpen: false, emitClose: false, autoDestroy: false, writableHighWaterMark: opts.writableHighWaterMark })
+    super({
+      allowHalfOpen: false,
+      emitClose: false,
+      autoDestroy: false,
+      writableHighWaterMark: opts.writableHighWaterMark || DEFAULT_HIGH_WATER_MARK
+    })
     Object.assign(this, options.socketOptions(opts))
     this.bytesRead = 0
     this.bytesWritten = 0
+    this.messagesSent = 0
+    this.messagesReceived = 0
     this.connecting = false
     this.localPort = undefined
     this.remotePort = undefined
@@ -31,15 +136,20 @@ class Socket extends Duplex {
     this._connected = false
     this._closed = false
     this._endWanted = false
+    this._maxMessageSize = options.defaults().max_message_size
+    this._reliability = null
     this._pendingWrites = [] // writes made before 'connect'
-    this._waiting = new Map() // stream id -> callbacks held until "low"
-    this._lowMarked = new Set()
+    this._lanes = new Map() // stream id -> { limit, waiting: [callbacks], reset: bool }
+    this._userWatch = new Map() // stream id -> bufferedAmountLowThreshold, set before connect
     this._streams = new Map() // stream id -> SCTPStream
-    this._sendBuffer = DEFAULT_SEND_BUFFER
   }
 
+  _owner () { return this }
+
+  _messageInfo (ppid) { return { streamId: this._lastStream, ppid } }
+
   connect (opts, connectListener) {
-    if (opts === null || typeof opts !== 'object') throw require('./errors').invalidType('options', 'an object', opts)
+    if (opts === null || typeof opts !== 'object') throw invalidType('options', 'an object', opts)
     if (this._ep) throw withCode(Error, 'ERR_SOCKET_CONNECT_IN_PROGRESS', 'socket is already connecting or connected')
     const transport = options.transport(opts)
     const passive = options.flag(opts, 'passive')
@@ -48,7 +158,7 @@ class Socket extends Duplex {
     const cfg = options.assocConfig(opts, localPort, remotePort)
     Object.assign(this, options.socketOptions({ ...this._socketOpts(), ...pick(opts, ['ppid', 'stream_id', 'unordered', 'no_bundle']) }))
     if (typeof connectListener === 'function') this.once('connect', connectListener)
-    this._cfg = cfg
+    this._maxMessageSize = cfg.maxMessageSize
     this.localPort = localPort
     this.remotePort = remotePort
     this.OS = cfg.os
@@ -78,12 +188,14 @@ class Socket extends Duplex {
   }
 
   // Server side: wire an accepted association to this socket.
-  _attach (ep, ev) {
+  _attach (ep, ev, maxMessageSize) {
     this._ep = ep
     this._id = ev.assoc
+    this._maxMessageSize = maxMessageSize
     this.connecting = true
   }
 
+  // A stream of this association: createStream(id[, { ppid, unordered, maxRetransmits | maxPacketLifeTime }]).
   createStream (id, opts) {
     const limit = this.OS === undefined ? 65535 : this.OS
     if (!Number.isInteger(id) || id < 0 || id >= limit) {
@@ -108,35 +220,70 @@ class Socket extends Duplex {
     return this._ep ? this._ep.stats() : null
   }
 
-  // --- writing ----------------------------------------------------------------
-
-  _write (chunk, encoding, cb) {
-    this._sendOn(this.stream_id, this.ppid, this.unordered, null, chunk, cb)
+  stats () {
+    const native = this._connected ? this._ep.native.assocStats(this._id) : null
+    return {
+      bytesSent: this.bytesWritten,
+      bytesReceived: this.bytesRead,
+      messagesSent: this.messagesSent,
+      messagesReceived: this.messagesReceived,
+      bufferedAmount: this.bufferedAmount,
+      rtt: native && native.rtt !== undefined ? native.rtt : null,
+      rto: native ? native.rto : null,
+      t3Timeouts: native ? native.t3Timeouts : 0,
+      fastRetransmits: native ? native.fastRetransmits : 0,
+      sacksReceived: native ? native.sacksReceived : 0,
+      dataChunksReceived: native ? native.dataChunksReceived : 0
+    }
   }
 
+  // --- writing ----------------------------------------------------------------
+
   // Shared by the socket and its streams: one message on `stream`.
-  _sendOn (stream, ppid, unordered, rel, chunk, cb) {
+  _sendOn (writer, stream, ppid, unordered, rel, chunk, cb) {
     if (!this._connected) {
       if (this._closed) return cb(withCode(Error, 'ERR_STREAM_DESTROYED', 'the association is closed'))
-      this._pendingWrites.push([stream, ppid, unordered, rel, chunk, cb])
+      this._pendingWrites.push([writer, stream, ppid, unordered, rel, chunk, cb])
       return
+    }
+    let data = chunk
+    if (chunk.length === 0) {
+      ppid = EMPTY_PPID[ppid] || PPID.WEBRTC_BINARY_EMPTY
+      data = DUMMY
     }
     let buffered
     try {
-      buffered = this._ep.send(this._id, stream, ppid, unordered, rel, chunk)
+      buffered = this._ep.send(this._id, stream, ppid, unordered, rel, data)
     } catch (err) {
       return cb(err)
     }
-    this.bytesWritten += chunk.length
-    if (!this._lowMarked.has(stream)) {
-      this._lowMarked.add(stream)
-      this._ep.setLowMark(this._id, stream, this._sendBuffer >> 1)
+    writer._countOut(chunk.length)
+    if (writer !== this) this._countOut(chunk.length)
+    let lane = this._lanes.get(stream)
+    if (!lane) {
+      lane = { limit: writer.writableHighWaterMark, waiting: [], reset: false }
+      this._lanes.set(stream, lane)
+      this._ep.native.watch(this._id, stream, 0, lane.limit >> 1)
     }
-    if (buffered <= this._sendBuffer) return cb()
-    // Backpressure: the callback waits until SCTP has room again.
-    let list = this._waiting.get(stream)
-    if (!list) this._waiting.set(stream, (list = []))
-    list.push(cb)
+    if (buffered <= lane.limit) return cb()
+    lane.waiting.push(cb) // backpressure: the callback waits for "low"
+  }
+
+  _watchUser (stream, level) {
+    if (this._connected) this._ep.native.watch(this._id, stream, 1, level)
+    else this._userWatch.set(stream, level)
+  }
+
+  // Our outgoing side of a stream ends with an RFC 6525 reset.
+  _resetStream (stream) {
+    const lane = this._lanes.get(stream) || { limit: 0, waiting: [], reset: false }
+    this._lanes.set(stream, lane)
+    if (lane.reset) return
+    lane.reset = true
+    if (this._connected) {
+      this._ep.native.resetStream(this._id, stream)
+      this._ep.kick()
+    }
   }
 
   _final (cb) {
@@ -145,12 +292,11 @@ class Socket extends Duplex {
     cb()
   }
 
-  _read () {}
-
   _destroy (err, cb) {
     if (this._ep && this._id && !this._closed) this._ep.abort(this._id)
     if (this._ep && !this._connected && !this._id) this._ep.unlisten(this.localPort, this)
     this._closed = true
+    this._connected = false
     this.connecting = false
     this._failPending(err || withCode(Error, 'ERR_STREAM_DESTROYED', 'socket destroyed'))
     for (const s of this._streams.values()) s.destroy()
@@ -159,20 +305,23 @@ class Socket extends Duplex {
   }
 
   _failPending (err) {
-    for (const w of this._pendingWrites) w[5](err)
+    for (const w of this._pendingWrites) w[6](err)
     this._pendingWrites = []
-    for (const list of this._waiting.values()) for (const cb of list) cb(err)
-    this._waiting.clear()
+    for (const lane of this._lanes.values()) for (const cb of lane.waiting) cb(err)
+    this._lanes.clear()
   }
 
   // --- from the endpoint -------------------------------------------------------
 
   _onMessage (data, stream, ppid) {
-    this.bytesRead += data.length
+    if (FROM_EMPTY_PPID[ppid]) {
+      ppid = FROM_EMPTY_PPID[ppid]
+      data = data.subarray(0, 0)
+    }
     const s = this._streams.get(stream) || this._incomingStream(stream)
     if (s) s._deliver(data, ppid)
-    this.emit('message', data, { streamId: stream, ppid })
-    if (wantsData(this)) this.push(data)
+    this._lastStream = stream
+    this._deliver(data, ppid)
   }
 
   _incomingStream (id) {
@@ -186,9 +335,12 @@ class Socket extends Duplex {
   _onEvent (ev) {
     switch (ev.kind) {
       case 'connect': return this._onConnect(ev)
-      case 'low': return this._onLow(ev.stream)
+      case 'low': return this._onLow(ev.stream, ev.amount)
       case 'end': return this._endReadable()
       case 'close': return this._onClose(ev)
+      case 'reset': return this._onPeerReset(ev.stream)
+      case 'resetDone': return this._onResetDone(ev.stream)
+      case 'resetFailed': return this._onResetFailed(ev.stream)
     }
   }
 
@@ -199,18 +351,59 @@ class Socket extends Duplex {
     this.MIS = ev.mis
     this.localPort = ev.localPort
     this.remotePort = ev.remotePort
+    for (const [stream, level] of this._userWatch) this._ep.native.watch(this._id, stream, 1, level)
+    this._userWatch.clear()
     const pending = this._pendingWrites
     this._pendingWrites = []
     for (const w of pending) this._sendOn(...w)
+    for (const [stream, lane] of this._lanes) if (lane.reset) this._ep.native.resetStream(this._id, stream)
     if (this._endWanted) this._ep.shutdown(this._id)
     this.emit('connect')
   }
 
-  _onLow (stream) {
-    const list = this._waiting.get(stream)
-    if (!list) return
-    this._waiting.delete(stream)
-    for (const cb of list) cb()
+  _onLow (stream, amount) {
+    const lane = this._lanes.get(stream)
+    if (lane && lane.waiting.length && amount <= lane.limit >> 1) {
+      const waiting = lane.waiting
+      lane.waiting = []
+      for (const cb of waiting) cb()
+    }
+    const s = this._streams.get(stream)
+    if (s && s._lowThreshold !== undefined && amount <= s._lowThreshold) s.emit('bufferedamountlow')
+    if (stream === this.stream_id && this._lowThreshold !== undefined && amount <= this._lowThreshold) {
+      this.emit('bufferedamountlow')
+    }
+  }
+
+  // The peer reset its outgoing side of `stream`: our stream ends. sctp-proto
+  // resets our outgoing side back by itself, as WebRTC closes a data channel.
+  _onPeerReset (stream) {
+    const lane = this._lanes.get(stream)
+    if (lane) lane.reset = true
+    else this._lanes.set(stream, { limit: 0, waiting: [], reset: true })
+    const s = this._streams.get(stream)
+    if (s) {
+      s._endReadable()
+      s.end()
+    }
+  }
+
+  // Both directions are reset: the id may be used again.
+  _onResetDone (stream) {
+    const lane = this._lanes.get(stream)
+    if (lane) for (const cb of lane.waiting) cb()
+    this._lanes.delete(stream)
+    const s = this._streams.get(stream)
+    this._streams.delete(stream)
+    if (s) {
+      s._endReadable()
+      s.destroy()
+    }
+  }
+
+  _onResetFailed (stream) {
+    const s = this._streams.get(stream)
+    if (s) s.destroy(withCode(Error, 'ERR_SCTP_STREAM_RESET_FAILED', `reset of stream ${stream} failed`))
   }
 
   _onClose (ev) {
@@ -224,7 +417,7 @@ class Socket extends Duplex {
     }
     // Graceful: everything the peer sent has been pushed; 'end', then 'close'.
     this._failPending(withCode(Error, 'ERR_STREAM_DESTROYED', 'the association is closed'))
-    for (const s of this._streams.values()) s.push(null)
+    for (const s of this._streams.values()) s._closeWhenRead()
     if (this.readableEnded) return this.destroy()
     this.once('end', () => this.destroy())
     this._endReadable()
@@ -237,39 +430,86 @@ class Socket extends Duplex {
   }
 }
 
-class SCTPStream extends Duplex {
+class SCTPStream extends MessageDuplex {
   constructor (socket, id, opts = {}) {
-    super({ allowHalfOpen: true })
+    if (opts === null || typeof opts !== 'object') throw invalidType('options', 'an object', opts)
+    // autoDestroy off: 'close' means the reset finished both ways and the id is free again.
+    super({ allowHalfOpen: false, autoDestroy: false, writableHighWaterMark: opts.writableHighWaterMark || socket.writableHighWaterMark })
     this.socket = socket
-    this.stream_id = id
     this.id = id
+    this.stream_id = id
     const o = options.socketOptions({ ppid: socket.ppid, unordered: socket.unordered, ...pick(opts, ['ppid', 'unordered']) })
     this.ppid = o.ppid
     this.unordered = o.unordered
+    this._reliability = reliability(opts)
+    if (this._reliability && !NATIVE_PPIDS.has(this.ppid)) {
+      throw withCode(RangeError, 'ERR_SCTP_PPID_WITH_PARTIAL_RELIABILITY',
+        `partial reliability needs a WebRTC PPID (50, 51, 53, 56, 57); got ${this.ppid}`)
+    }
     this.bytesRead = 0
     this.bytesWritten = 0
+    this.messagesSent = 0
+    this.messagesReceived = 0
   }
 
-  _write (chunk, encoding, cb) {
-    this.bytesWritten += chunk.length
-    this.socket._sendOn(this.stream_id, this.ppid, this.unordered, null, chunk, cb)
+  _owner () { return this.socket }
+
+  _messageInfo (ppid) { return { ppid } }
+
+  // end(): reset our outgoing side (RFC 6525); the peer's stream sees 'end'
+  // after everything written before it.
+  _final (cb) {
+    this.socket._resetStream(this.stream_id)
+    cb()
   }
 
-  _read () {}
+  _endReadable () {
+    if (this.readableEnded) return
+    this.push(null)
+    if (!this.readableFlowing && this.readableLength === 0) this.read(0)
+  }
 
-  _deliver (data, ppid) {
-    this.bytesRead += data.length
-    this.emit('message', data, { ppid })
-    if (wantsData(this)) this.push(data)
+  // The association ended gracefully: 'end' once read, then 'close'.
+  _closeWhenRead () {
+    if (this.readableEnded) return this.destroy()
+    this.once('end', () => this.destroy())
+    this._endReadable()
+  }
+
+  stats () {
+    return {
+      bytesSent: this.bytesWritten,
+      bytesReceived: this.bytesRead,
+      messagesSent: this.messagesSent,
+      messagesReceived: this.messagesReceived,
+      bufferedAmount: this.bufferedAmount
+    }
   }
 }
 
-// A reader that only listens to 'message' (or, on a socket, reads its
-// 'stream' objects) never drains the readable side; buffering there would
-// keep every message and hold 'end' back forever.
-function wantsData (stream) {
-  return stream.readableFlowing !== null ||
-    (stream.listenerCount('message') === 0 && stream.listenerCount('stream') === 0)
+// Partial reliability (RFC 3758): at most one of maxRetransmits / maxPacketLifeTime.
+function reliability (opts) {
+  const hasRtx = opts.maxRetransmits !== undefined
+  const hasTtl = opts.maxPacketLifeTime !== undefined
+  if (hasRtx && hasTtl) {
+    throw withCode(RangeError, 'ERR_INVALID_ARG_VALUE', 'maxRetransmits and maxPacketLifeTime cannot both be set')
+  }
+  if (hasRtx) return { type: REXMIT, value: options.integer('maxRetransmits', opts.maxRetransmits, 0, 0xffffffff) }
+  if (hasTtl) return { type: TIMED, value: options.integer('maxPacketLifeTime', opts.maxPacketLifeTime, 0, 0xffffffff) }
+  return null
+}
+
+function messageOptions (opts) {
+  if (opts === undefined) return {}
+  if (opts === null || typeof opts !== 'object') throw invalidType('options', 'an object', opts)
+  const meta = {}
+  if (opts.ppid !== undefined) meta.ppid = options.integer('ppid', opts.ppid, 0, 0xffffffff)
+  if (opts.unordered !== undefined) {
+    if (typeof opts.unordered !== 'boolean') throw invalidType('unordered', 'of type boolean', opts.unordered)
+    meta.unordered = opts.unordered
+  }
+  for (const k of Object.keys(opts)) if (k !== 'ppid' && k !== 'unordered') throw invalidValue(k, 'send() takes ppid and unordered')
+  return meta
 }
 
 function pick (obj, keys) {

@@ -3,6 +3,7 @@
 //! the peer's tag and stream counts, real PPIDs — and the pump that drains
 //! its events, messages and packets into one `Out`.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -24,6 +25,25 @@ pub enum SendError {
     TooLarge = -2,
     BadStream = -3,
     NotReady = -4,
+}
+
+struct Watch {
+    levels: [Option<usize>; 2],
+    last: usize,
+}
+
+/// Association statistics for `socket.stats()`; times in ms.
+#[napi_derive::napi(object)]
+pub struct Stats {
+    /// Smoothed round-trip time measured on DATA/SACK, if a sample exists yet.
+    pub rtt: Option<f64>,
+    /// sctp-proto's current retransmission timeout.
+    pub rto: f64,
+    pub t3_timeouts: f64,
+    pub fast_retransmits: f64,
+    pub ack_timeouts: f64,
+    pub data_chunks_received: f64,
+    pub sacks_received: f64,
 }
 
 /// How an association ended, as Node users know it.
@@ -77,6 +97,12 @@ pub struct Assoc {
     hb_missed: u32,
     /// Echoed in HEARTBEAT ACKs, so a forged ACK cannot keep a dead association alive.
     pub hb_nonce: u64,
+    /// Buffered-amount levels JS wants to hear about, per stream.
+    watches: HashMap<u16, Watch>,
+    /// Round-trip time: one DATA chunk timed at a time (Karn: never a retransmitted one).
+    rtt_probe: Option<(u32, Instant)>,
+    highest_tsn_sent: Option<u32>,
+    srtt: Option<Duration>,
     /// Test hook: the next pump panics, to prove panics stay contained.
     pub poisoned: bool,
 }
@@ -114,6 +140,10 @@ impl Assoc {
             hb_unanswered: false,
             hb_missed: 0,
             hb_nonce: nonce(id),
+            watches: HashMap::new(),
+            rtt_probe: None,
+            highest_tsn_sent: None,
+            srtt: None,
             poisoned: false,
         }
     }
@@ -139,6 +169,7 @@ impl Assoc {
                 wire::CT_SACK => {
                     if let Some(cum) = wire::sack_cum_tsn(c.value) {
                         self.ppids.acked(cum);
+                        self.rtt_acked(cum, now);
                     }
                 }
                 wire::CT_ABORT => self.peer_abort = true,
@@ -153,7 +184,7 @@ impl Assoc {
     }
 
     /// Learns from, and finishes, a packet sctp-proto produced; appends it to `out`.
-    fn emit(&mut self, pkt: &[u8], out: &mut Out) {
+    fn emit(&mut self, pkt: &[u8], now: Instant, out: &mut Out) {
         let start = out.packets.len();
         out.packet(pkt);
         let pkt = &mut out.packets[start..];
@@ -167,6 +198,11 @@ impl Assoc {
             match c.typ {
                 wire::CT_SHUTDOWN_COMPLETE => self.sent_shutdown_complete = true,
                 wire::CT_SHUTDOWN if c.value.len() >= 4 => shutdown_at = Some(c.offset + 4),
+                wire::CT_DATA => {
+                    if let Some(d) = wire::data_info(c.value) {
+                        self.rtt_sent(d.tsn, now);
+                    }
+                }
                 wire::CT_SACK => {
                     if let Some(cum) = wire::sack_cum_tsn(c.value) {
                         self.rx_cum_tsn = cum;
@@ -221,10 +257,78 @@ impl Assoc {
         Ok(buffered)
     }
 
-    /// Sets the level at which the stream reports "low" (its buffered bytes fell to it).
-    pub fn set_low_mark(&mut self, stream: u16, bytes: usize) {
-        if let Ok(mut s) = self.proto.stream(stream) {
-            let _ = s.set_buffered_amount_low_threshold(bytes);
+    /// Bytes queued on a stream and not yet acknowledged.
+    pub fn buffered(&mut self, stream: u16) -> usize {
+        self.proto.stream(stream).ok().and_then(|s| s.buffered_amount().ok()).unwrap_or(0)
+    }
+
+    /// Asks for a "low" event whenever the stream's buffered bytes fall to `level`
+    /// or below from above it. Slot 0 is the socket's backpressure, slot 1 the
+    /// user's bufferedAmountLowThreshold; `None` clears the slot.
+    pub fn watch(&mut self, stream: u16, slot: usize, level: Option<usize>) {
+        let last = self.buffered(stream);
+        let w = self.watches.entry(stream).or_insert(Watch { levels: [None; 2], last });
+        w.levels[slot.min(1)] = level;
+        w.last = last;
+    }
+
+    fn check_watches(&mut self, out: &mut Out) {
+        let ids: Vec<u16> = self.watches.keys().copied().collect();
+        for id in ids {
+            let now = self.buffered(id);
+            let w = self.watches.get_mut(&id).expect("listed above");
+            if w.levels.iter().flatten().any(|&l| w.last > l && now <= l) {
+                let mut e = Event::new("low", self.id);
+                e.stream = Some(u32::from(id));
+                e.amount = Some(now as f64);
+                out.events.push(e);
+            }
+            w.last = now;
+        }
+    }
+
+    /// Closes our outgoing side of a stream with an RFC 6525 reset; the peer's
+    /// stream ends once everything sent before it has arrived.
+    pub fn reset_stream(&mut self, stream: u16) -> bool {
+        match self.proto.stream(stream) {
+            Ok(mut s) => s.close().is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    pub fn stats(&self) -> Stats {
+        let mut st = self.proto.stats();
+        Stats {
+            rtt: self.srtt.map(|d| d.as_secs_f64() * 1000.0),
+            rto: self.proto.rtt().as_secs_f64() * 1000.0,
+            t3_timeouts: st.get_num_t3timeouts() as f64,
+            fast_retransmits: st.get_num_fast_retrans() as f64,
+            ack_timeouts: st.get_num_ack_timeouts() as f64,
+            data_chunks_received: st.get_num_datas() as f64,
+            sacks_received: st.get_num_sacks() as f64,
+        }
+    }
+
+    fn rtt_sent(&mut self, tsn: u32, now: Instant) {
+        let first = self.highest_tsn_sent.is_none_or(|h| wire::tsn_after(tsn, h));
+        if first {
+            self.highest_tsn_sent = Some(tsn);
+            if self.rtt_probe.is_none() {
+                self.rtt_probe = Some((tsn, now));
+            }
+        } else if self.rtt_probe.is_some_and(|(t, _)| t == tsn) {
+            self.rtt_probe = None; // retransmitted: its ack would be ambiguous
+        }
+    }
+
+    fn rtt_acked(&mut self, cum: u32, now: Instant) {
+        if let Some((tsn, at)) = self.rtt_probe {
+            if !wire::tsn_after(tsn, cum) {
+                let sample = now.saturating_duration_since(at);
+                // RFC 6298 smoothing, alpha = 1/8.
+                self.srtt = Some(self.srtt.map_or(sample, |s| (s * 7 + sample) / 8));
+                self.rtt_probe = None;
+            }
         }
     }
 
@@ -252,9 +356,11 @@ impl Assoc {
                 ProtoEvent::Connected => self.on_connected(now, out),
                 ProtoEvent::Stream(StreamEvent::Readable { id }) => self.read(id, out),
                 ProtoEvent::Stream(StreamEvent::Opened { .. }) => while self.proto.accept_stream().is_some() {},
-                ProtoEvent::Stream(StreamEvent::BufferedAmountLow { id }) => out.events.push(self.stream_event("low", id)),
                 ProtoEvent::Stream(StreamEvent::Finished { id }) => out.events.push(self.stream_event("reset", id)),
-                ProtoEvent::Stream(StreamEvent::ResetComplete { id }) => out.events.push(self.stream_event("resetDone", id)),
+                ProtoEvent::Stream(StreamEvent::ResetComplete { id }) => {
+                    self.watches.remove(&id);
+                    out.events.push(self.stream_event("resetDone", id));
+                }
                 ProtoEvent::Stream(StreamEvent::ResetFailed { id, .. }) => out.events.push(self.stream_event("resetFailed", id)),
                 ProtoEvent::AssociationLost { reason } | ProtoEvent::HandshakeFailed { reason } => {
                     self.lost.get_or_insert(reason);
@@ -269,9 +375,12 @@ impl Assoc {
         while let Some(t) = self.proto.poll_transmit(now) {
             if let sctp_proto::Payload::RawEncode(pkts) = t.payload {
                 for p in &pkts {
-                    self.emit(p, out);
+                    self.emit(p, now, out);
                 }
             }
+        }
+        if !self.watches.is_empty() {
+            self.check_watches(out);
         }
         for p in self.pending_out.drain(..) {
             out.packet(&p);

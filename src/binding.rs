@@ -8,6 +8,7 @@ use std::time::Instant;
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
+use crate::assoc::Stats;
 use crate::config::AssocConfig;
 use crate::endpoint::{Counters, Endpoint};
 use crate::events::Output;
@@ -77,9 +78,32 @@ impl NativeEndpoint {
         }
     }
 
+    /// Bytes queued on a stream and not yet acknowledged.
     #[napi(catch_unwind)]
-    pub fn set_low_mark(&mut self, assoc: u32, stream: u32, bytes: f64) {
-        self.inner.set_low_mark(assoc, stream as u16, bytes as usize);
+    pub fn buffered(&mut self, assoc: u32, stream: u32) -> f64 {
+        self.inner.assoc(assoc).map_or(0, |a| a.buffered(stream as u16)) as f64
+    }
+
+    /// A "low" event when the stream's buffered bytes fall to `level` (slot 0: backpressure, 1: user); negative clears.
+    #[napi(catch_unwind)]
+    pub fn watch(&mut self, assoc: u32, stream: u32, slot: u32, level: f64) {
+        let level = (level >= 0.0).then_some(level as usize);
+        if let Some(a) = self.inner.assoc(assoc) {
+            a.watch(stream as u16, slot as usize, level);
+        }
+    }
+
+    /// RFC 6525 reset of our outgoing side of a stream.
+    #[napi(catch_unwind)]
+    pub fn reset_stream(&mut self, assoc: u32, stream: u32) -> bool {
+        let done = self.inner.assoc(assoc).is_some_and(|a| a.reset_stream(stream as u16));
+        self.inner.touch(assoc);
+        done
+    }
+
+    #[napi(catch_unwind)]
+    pub fn assoc_stats(&mut self, assoc: u32) -> Option<Stats> {
+        self.inner.assoc(assoc).map(|a| a.stats())
     }
 
     #[napi(catch_unwind)]

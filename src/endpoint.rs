@@ -267,10 +267,13 @@ impl Endpoint {
         }
     }
 
-    pub fn set_low_mark(&mut self, id: u32, stream: u16, bytes: usize) {
-        if let Some(a) = self.assocs.get_mut(&id) {
-            a.set_low_mark(stream, bytes);
-        }
+    pub fn assoc(&mut self, id: u32) -> Option<&mut Assoc> {
+        self.assocs.get_mut(&id)
+    }
+
+    /// Marks an association as needing a pump (after a direct change through `assoc`).
+    pub fn touch(&mut self, id: u32) {
+        self.dirty.push(id);
     }
 
     /// Graceful end: SHUTDOWN once everything written so far is acknowledged.

@@ -12,8 +12,8 @@ pub const META_FIELDS: usize = 4;
 #[napi(object)]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
-    /// "connect", "end" (peer began SHUTDOWN), "close", "low" (stream buffer
-    /// fell to its low mark), "reset" (peer reset an incoming stream),
+    /// "connect", "end" (peer began SHUTDOWN), "close", "low" (a stream's
+    /// buffered bytes fell to a watched level), "reset" (peer reset an incoming stream),
     /// "resetDone" / "resetFailed" (our outgoing stream reset's outcome).
     pub kind: String,
     pub assoc: u32,
@@ -26,6 +26,8 @@ pub struct Event {
     /// On "close": none for a graceful end or a local abort, else an errno-style code.
     pub code: Option<String>,
     pub message: Option<String>,
+    /// On "low": the stream's buffered bytes now.
+    pub amount: Option<f64>,
 }
 
 impl Event {
@@ -40,6 +42,7 @@ impl Event {
             mis: None,
             code: None,
             message: None,
+            amount: None,
         }
     }
 }
