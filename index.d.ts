@@ -18,6 +18,8 @@ export interface SCTPError extends Error {
     | 'ERR_SCTP_INTERNAL' // a panic in the native core, contained
     | 'ERR_SCTP_MESSAGE_TOO_LARGE'
     | 'ERR_SCTP_INVALID_STREAM'
+    | 'ERR_SCTP_STREAM_RESET_FAILED'
+    | 'ERR_SCTP_PPID_WITH_PARTIAL_RELIABILITY'
     | 'ERR_STREAM_DESTROYED'
     | (string & {})
   cause?: unknown
@@ -73,6 +75,48 @@ export interface MessageInfo {
   ppid: number
 }
 
+/** Per-message metadata for `send()`. */
+export interface SendOptions {
+  ppid?: number
+  unordered?: boolean
+}
+
+export interface StreamStats {
+  bytesSent: number
+  bytesReceived: number
+  messagesSent: number
+  messagesReceived: number
+  bufferedAmount: number
+}
+
+export interface SocketStats extends StreamStats {
+  /** Smoothed round-trip time in ms, measured on DATA/SACK; null before the first sample. */
+  rtt: number | null
+  /** sctp-proto's retransmission timeout, ms. */
+  rto: number | null
+  t3Timeouts: number
+  fastRetransmits: number
+  sacksReceived: number
+  dataChunksReceived: number
+}
+
+/** What Socket and SCTPStream share: one message per write. */
+declare class MessageDuplex extends Duplex {
+  /** One message with explicit metadata. Throws RangeError ERR_SCTP_MESSAGE_TOO_LARGE. */
+  send(data: string | Buffer | ArrayBufferView, options?: SendOptions, callback?: (err?: Error | null) => void): boolean
+  send(data: string | Buffer | ArrayBufferView, callback?: (err?: Error | null) => void): boolean
+  /** Bytes queued in SCTP on this stream and not yet acknowledged. */
+  readonly bufferedAmount: number
+  /** 'bufferedamountlow' fires when bufferedAmount falls to this (default 0). */
+  bufferedAmountLowThreshold: number
+  bytesRead: number
+  bytesWritten: number
+  messagesSent: number
+  messagesReceived: number
+  ppid: number
+  unordered: boolean
+}
+
 export interface TransportStats {
   packetsIn: number
   packetsOut: number
@@ -84,29 +128,36 @@ export interface TransportStats {
   associations: number
 }
 
-/** One SCTP stream of an association: writes are messages on it, reads its messages. */
-export declare class SCTPStream extends Duplex {
+/**
+ * One SCTP stream of an association: writes are messages on it, reads its messages.
+ * end() resets our outgoing side (RFC 6525); 'close' once both directions are reset.
+ */
+export declare class SCTPStream extends MessageDuplex {
   readonly socket: Socket
   readonly id: number
   readonly stream_id: number
-  ppid: number
-  unordered: boolean
-  bytesRead: number
-  bytesWritten: number
+  stats(): StreamStats
   on(event: 'message', listener: (data: Buffer, info: { ppid: number }) => void): this
+  on(event: 'bufferedamountlow' | 'end' | 'close' | 'drain' | 'finish', listener: () => void): this
+  on(event: 'error', listener: (err: SCTPError) => void): this
   on(event: 'data', listener: (data: Buffer) => void): this
   on(event: string | symbol, listener: (...args: any[]) => void): this
   once(event: 'message', listener: (data: Buffer, info: { ppid: number }) => void): this
   once(event: string | symbol, listener: (...args: any[]) => void): this
 }
 
-export interface StreamOptions {
+export type StreamOptions = {
   ppid?: number
   unordered?: boolean
-}
+  writableHighWaterMark?: number
+} & (
+  /** Partial reliability (RFC 3758), at most one of the two; needs a WebRTC PPID (50–57). */
+  | { maxRetransmits?: number; maxPacketLifeTime?: never }
+  | { maxPacketLifeTime?: number; maxRetransmits?: never }
+)
 
 /** One SCTP association, with net.Socket semantics. */
-export declare class Socket extends Duplex {
+export declare class Socket extends MessageDuplex {
   constructor(options?: SocketOptions)
   connect(options: ConnectOptions, connectListener?: () => void): this
   /** Negotiated outbound streams (after 'connect'): min(local OS, peer MIS). */
@@ -116,12 +167,9 @@ export declare class Socket extends Duplex {
   localPort: number | undefined
   remotePort: number | undefined
   connecting: boolean
-  bytesRead: number
-  bytesWritten: number
-  ppid: number
   stream_id: number
-  unordered: boolean
   no_bundle: boolean
+  stats(): SocketStats
   /** A stream for `id` (< socket.OS); throws RangeError otherwise. */
   createStream(id: number, options?: StreamOptions): SCTPStream
   address(): { port: number | undefined; address: string | undefined; family: string }
@@ -134,7 +182,7 @@ export declare class Socket extends Duplex {
   on(event: 'end', listener: () => void): this
   on(event: 'close', listener: (hadError: boolean) => void): this
   on(event: 'error', listener: (err: SCTPError) => void): this
-  on(event: 'drain' | 'finish', listener: () => void): this
+  on(event: 'drain' | 'finish' | 'bufferedamountlow', listener: () => void): this
   on(event: string | symbol, listener: (...args: any[]) => void): this
   once(event: 'connect', listener: () => void): this
   once(event: 'data', listener: (data: Buffer) => void): this

@@ -6,6 +6,9 @@ use std::sync::Arc;
 use napi_derive::napi;
 use sctp_proto::TransportConfig;
 
+/// The largest receive window the driver advertises.
+const MAX_RWND: u32 = 64 << 20;
+
 /// One association's settings: the module defaults merged with connect options.
 #[napi(object)]
 #[derive(Clone, Debug)]
@@ -36,8 +39,9 @@ pub struct AssocConfig {
 impl AssocConfig {
     pub fn transport(&self) -> Arc<TransportConfig> {
         let max_msg = if self.max_message_size <= 0.0 { u32::MAX } else { self.max_message_size as u32 };
-        // sctp-proto needs a window that can hold a whole message while it is reassembled.
-        let rwnd = (self.rwnd as u32).max(max_msg.saturating_add(64 * 1024).min(u32::MAX / 2));
+        // sctp-proto reassembles whole messages inside its receive buffer, so the
+        // window must hold the largest one (capped: "unlimited" means up to 64 MiB).
+        let rwnd = (self.rwnd as u32).max(max_msg.min(MAX_RWND - 64 * 1024) + 64 * 1024);
         Arc::new(
             TransportConfig::default()
                 .with_local_port(self.local_port as u16)
