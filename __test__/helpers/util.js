@@ -6,11 +6,17 @@ const sctp = require('../..')
 // Rejects instead of hanging when an event never comes.
 function waitFor (emitter, event, ms = 10000) {
   // Not events.once(): it rejects on any 'error', and an 'error' before 'close' is expected here.
-  const happened = new Promise((resolve) => emitter.once(event, (...args) => resolve(args)))
-  return Promise.race([
-    happened,
-    new Promise((resolve, reject) => setTimeout(() => reject(new Error(`timed out waiting for '${event}'`)), ms).unref())
-  ])
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      emitter.removeListener(event, done)
+      reject(new Error(`timed out waiting for '${event}'`))
+    }, ms).unref()
+    function done (...args) {
+      clearTimeout(timer)
+      resolve(args)
+    }
+    emitter.once(event, done)
+  })
 }
 
 // Message k of a source: bytes 0..3 = k (big-endian), byte j = (k + j) & 0xff — usrsctp-peer's pattern.
