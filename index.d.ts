@@ -247,7 +247,7 @@ export declare function createServer(options?: ServerOptions, connectionListener
 /** A UDP socket as a transport. Without `port` the first datagram's sender becomes the peer. */
 export declare function udpTransport(
   socket: DgramSocket,
-  options?: { port?: number; address?: string }
+  options?: { port?: number; address?: string; bufferSize?: number }
 ): Duplex & { dropped: number; remote(): { port: number; address: string } | null }
 
 /** Two connected in-memory transports (delivery on setImmediate). */

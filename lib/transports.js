@@ -7,6 +7,7 @@ const { invalidType } = require('./errors')
 // A UDP socket as a transport. With `port` (and `address`, default
 // 127.0.0.1) every packet goes there; without, the first datagram's sender
 // becomes the peer. Datagrams from anyone else are dropped and counted.
+// `bufferSize` (default 4 MiB, 0 = leave alone) sets the kernel buffers.
 // Destroying the transport closes the socket.
 function udpTransport (socket, opts = {}) {
   if (!socket || typeof socket.send !== 'function') throw invalidType('socket', 'a dgram.Socket', socket)
@@ -25,6 +26,19 @@ function udpTransport (socket, opts = {}) {
     }
   })
   t.dropped = 0
+  // SCTP sends a window's worth in a burst; the default 208 KiB receive buffer
+  // drops part of it on loopback. Ask for more (the kernel caps it at rmem_max).
+  const bufferSize = opts.bufferSize === undefined ? 4 << 20 : opts.bufferSize
+  if (bufferSize) {
+    const grow = () => {
+      try {
+        socket.setRecvBufferSize(bufferSize)
+        socket.setSendBufferSize(bufferSize)
+      } catch {} // not bound yet, or the OS refuses: keep its defaults
+    }
+    grow()
+    socket.once('listening', grow)
+  }
   const onMessage = (msg, rinfo) => {
     if (!port) {
       port = rinfo.port
