@@ -67,6 +67,9 @@ pub struct Assoc {
     pub connected: bool,
     /// The peer's verification tag, learnt from its INIT/INIT-ACK; needed to send ABORT.
     pub peer_tag: Option<u32>,
+    /// Our own tag, from our INIT / INIT ACK: what a packet with the T bit is checked
+    /// against in reverse (see `Endpoint::reflected`).
+    pub local_tag: Option<u32>,
     peer_os: u16,
     peer_mis: u16,
     /// Last TSN received in sequence from the peer, as our SACKs state it.
@@ -120,6 +123,7 @@ impl Assoc {
             incoming,
             connected: false,
             peer_tag: None,
+            local_tag: None,
             peer_os: u16::MAX,
             peer_mis: u16::MAX,
             rx_cum_tsn: 0,
@@ -149,16 +153,22 @@ impl Assoc {
     }
 
     /// Learns from a packet the endpoint routed to this association, before sctp-proto sees it.
-    pub fn observe_in(&mut self, pkt: &[u8], now: Instant, out: &mut Out) {
+    /// Returns whether the packet carried DATA.
+    pub fn observe_in(&mut self, pkt: &[u8], now: Instant, out: &mut Out) -> bool {
         self.heard(now);
+        let mut carried_data = false;
         for c in wire::chunks(pkt) {
             match c.typ {
                 wire::CT_DATA => {
+                    carried_data = true;
                     if let Some(d) = wire::data_info(c.value) {
                         self.ppids.note_in(c.flags, &d);
                     }
                 }
-                wire::CT_INIT | wire::CT_INIT_ACK => {
+                // Only during the handshake: later, sctp-proto drops an INIT (a non-zero
+                // tag) or a stray INIT ACK, but a well-tagged forged one would have
+                // reset our peer tag, stream counts and cumulative TSN (found by fuzzing).
+                wire::CT_INIT | wire::CT_INIT_ACK if !self.connected => {
                     if let Some(i) = wire::init_info(c.value) {
                         self.peer_tag = Some(i.initiate_tag);
                         self.peer_os = i.outbound_streams;
@@ -181,6 +191,7 @@ impl Assoc {
             }
         }
         self.t3_at_last_rx = self.proto.stats().get_num_t3timeouts();
+        carried_data
     }
 
     /// Learns from, and finishes, a packet sctp-proto produced; appends it to `out`.
@@ -198,6 +209,15 @@ impl Assoc {
             match c.typ {
                 wire::CT_SHUTDOWN_COMPLETE => self.sent_shutdown_complete = true,
                 wire::CT_SHUTDOWN if c.value.len() >= 4 => shutdown_at = Some(c.offset + 4),
+                wire::CT_INIT | wire::CT_INIT_ACK => {
+                    if let Some(i) = wire::init_info(c.value) {
+                        self.local_tag = Some(i.initiate_tag);
+                    }
+                }
+                // sctp-proto retransmits SHUTDOWN ACK without limit; a peer that never
+                // completes (gone, or never sent the SHUTDOWN: forged) must not hold us
+                // forever (RFC 9260 §9.2: Association.Max.Retrans, then ABORT). Found by fuzzing.
+                wire::CT_SHUTDOWN_ACK if self.deadline.is_none() => self.deadline = Some(now + closing_limit(&self.cfg)),
                 wire::CT_DATA => {
                     if let Some(d) = wire::data_info(c.value) {
                         self.rtt_sent(d.tsn, now);
@@ -351,23 +371,7 @@ impl Assoc {
     /// Drains events, received messages and packets after any input, write or timeout.
     pub fn pump(&mut self, now: Instant, out: &mut Out) {
         assert!(!self.poisoned, "test hook: poisoned association");
-        while let Some(ev) = self.proto.poll() {
-            match ev {
-                ProtoEvent::Connected => self.on_connected(now, out),
-                ProtoEvent::Stream(StreamEvent::Readable { id }) => self.read(id, out),
-                ProtoEvent::Stream(StreamEvent::Opened { .. }) => while self.proto.accept_stream().is_some() {},
-                ProtoEvent::Stream(StreamEvent::Finished { id }) => out.events.push(self.stream_event("reset", id)),
-                ProtoEvent::Stream(StreamEvent::ResetComplete { id }) => {
-                    self.watches.remove(&id);
-                    out.events.push(self.stream_event("resetDone", id));
-                }
-                ProtoEvent::Stream(StreamEvent::ResetFailed { id, .. }) => out.events.push(self.stream_event("resetFailed", id)),
-                ProtoEvent::AssociationLost { reason } | ProtoEvent::HandshakeFailed { reason } => {
-                    self.lost.get_or_insert(reason);
-                }
-                _ => {}
-            }
-        }
+        self.drain_events(now, out);
         if self.shutdown_wanted && !self.shutdown_started && self.connected && self.ending.is_none() && self.all_acked() {
             self.shutdown_started = self.proto.shutdown().is_ok();
             self.deadline = Some(now + closing_limit(&self.cfg));
@@ -389,6 +393,30 @@ impl Assoc {
         // "drained" comes too early after shutdown() and never on the server side.
         while self.proto.poll_endpoint_event().is_some() {}
         self.check_ending();
+    }
+
+    /// Handles what sctp-proto has to say and reads every complete message.
+    /// Called after each packet that carried DATA, not only once per batch:
+    /// sctp-proto's reassembly queue scans and re-sorts its unread messages on
+    /// every chunk, so a batch of packets read only at its end costs O(n²).
+    pub fn drain_events(&mut self, now: Instant, out: &mut Out) {
+        while let Some(ev) = self.proto.poll() {
+            match ev {
+                ProtoEvent::Connected => self.on_connected(now, out),
+                ProtoEvent::Stream(StreamEvent::Readable { id }) => self.read(id, out),
+                ProtoEvent::Stream(StreamEvent::Opened { .. }) => while self.proto.accept_stream().is_some() {},
+                ProtoEvent::Stream(StreamEvent::Finished { id }) => out.events.push(self.stream_event("reset", id)),
+                ProtoEvent::Stream(StreamEvent::ResetComplete { id }) => {
+                    self.watches.remove(&id);
+                    out.events.push(self.stream_event("resetDone", id));
+                }
+                ProtoEvent::Stream(StreamEvent::ResetFailed { id, .. }) => out.events.push(self.stream_event("resetFailed", id)),
+                ProtoEvent::AssociationLost { reason } | ProtoEvent::HandshakeFailed { reason } => {
+                    self.lost.get_or_insert(reason);
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Any packet from the peer proves it alive.

@@ -141,6 +141,16 @@ impl Endpoint {
                 &stripped
             }
         };
+        // sctp-proto routes by our own tag only; a reflected ABORT / SHUTDOWN COMPLETE
+        // would be dropped (found by fuzzing: a server stuck in SHUTDOWN-ACK-SENT).
+        let reflected;
+        let pkt = match self.reflected(&h, pkt) {
+            Some(p) => {
+                reflected = p;
+                &reflected
+            }
+            None => pkt,
+        };
         if h.vtag == 0 && !self.admit_init(&h, pkt) {
             return;
         }
@@ -170,8 +180,11 @@ impl Endpoint {
                 let Some(a) = self.assocs.get_mut(&id) else { return };
                 let out = &mut self.out;
                 let ok = catch_unwind(AssertUnwindSafe(|| {
-                    a.observe_in(pkt, now, out);
+                    let data = a.observe_in(pkt, now, out);
                     a.proto.handle_event(ev);
+                    if data {
+                        a.drain_events(now, out);
+                    }
                 }));
                 if ok.is_err() {
                     self.crash(id);
@@ -180,6 +193,34 @@ impl Endpoint {
                 }
             }
         }
+    }
+
+    /// RFC 9260 §8.5.1: an ABORT or SHUTDOWN COMPLETE with the T bit carries the
+    /// sender's own tag, i.e. an association's peer tag, and is valid if it matches.
+    /// Peers send them in answer to packets of an association they no longer have —
+    /// e.g. to our retransmitted SHUTDOWN ACK once their SHUTDOWN COMPLETE was lost;
+    /// sctp-proto retransmits SHUTDOWN ACK without limit. Returns the packet as
+    /// sctp-proto understands it: our tag, T bit clear.
+    fn reflected(&self, h: &wire::Header, pkt: &[u8]) -> Option<Vec<u8>> {
+        let mut cs = wire::chunks(pkt);
+        let c = cs.next()?;
+        let single = cs.next().is_none();
+        if !single || h.vtag == 0 || c.flags & wire::FLAG_T == 0 || !matches!(c.typ, wire::CT_ABORT | wire::CT_SHUTDOWN_COMPLETE) {
+            return None;
+        }
+        let a = self
+            .assocs
+            .values()
+            .find(|a| a.peer_tag == Some(h.vtag) && a.local_port == h.dst_port && a.remote_port == h.src_port)?;
+        let local = a.local_tag?;
+        if !wire::checksum_ok(pkt) {
+            return None; // rewriting means vouching for it
+        }
+        let mut p = pkt.to_vec();
+        p[4..8].copy_from_slice(&local.to_be_bytes());
+        p[c.offset + 1] &= !wire::FLAG_T;
+        wire::set_checksum(&mut p);
+        Some(p)
     }
 
     /// HEARTBEAT ACKs answer the driver's own heartbeats: their info is [association id, nonce].

@@ -30,7 +30,7 @@ pub const DATA_FLAG_END: u8 = 0x01;
 pub const DATA_FLAG_BEGIN: u8 = 0x02;
 pub const DATA_FLAG_UNORDERED: u8 = 0x04;
 /// T bit of ABORT / SHUTDOWN COMPLETE: the tag is the receiver's own (RFC 9260 §8.5.1).
-const FLAG_T: u8 = 0x01;
+pub const FLAG_T: u8 = 0x01;
 /// "User-Initiated Abort" error cause (RFC 9260 §3.3.10.12).
 const CAUSE_USER_ABORT: u16 = 12;
 
