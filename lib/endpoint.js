@@ -38,12 +38,19 @@ class Endpoint {
     this.timer = null
     this.timerAt = Infinity
     this.dead = null
+    // The first packet of an event-loop turn goes in at once (latency); the
+    // ones that follow it in the same turn wait for the check phase and go
+    // in together (one crossing, one output poll for the whole batch).
     this.onPacket = (pkt) => {
       this.inbox.push(pkt)
-      if (!this.draining) {
-        this.draining = true
-        setImmediate(() => this.drain())
-      }
+      if (this.draining) return
+      this.draining = true
+      setImmediate(this.endOfTurn)
+      this.drain()
+    }
+    this.endOfTurn = () => {
+      this.draining = false
+      if (this.inbox.length) this.drain()
     }
     this.onTransportError = (err) => this.fail(err)
     this.onTransportClose = () => this.fail(null)
@@ -101,7 +108,6 @@ class Endpoint {
   // --- the pump ---------------------------------------------------------------
 
   drain () {
-    this.draining = false
     const packets = this.inbox
     this.inbox = []
     if (this.dead) return
