@@ -298,17 +298,21 @@ class Socket extends MessageDuplex {
     this._closed = true
     this._connected = false
     this.connecting = false
-    this._failPending(err || withCode(Error, 'ERR_STREAM_DESTROYED', 'socket destroyed'))
+    this._failPending(err, 'socket destroyed')
     for (const s of this._streams.values()) s.destroy()
     cb(err)
     process.nextTick(() => this.emit('close', Boolean(err)))
   }
 
-  _failPending (err) {
-    for (const w of this._pendingWrites) w[6](err)
+  // Fails writes still waiting; the Error (costly: a stack trace) only if there are any.
+  _failPending (err, reason) {
+    const waiting = [...this._pendingWrites.map((w) => w[6])]
+    for (const lane of this._lanes.values()) waiting.push(...lane.waiting)
     this._pendingWrites = []
-    for (const lane of this._lanes.values()) for (const cb of lane.waiting) cb(err)
     this._lanes.clear()
+    if (waiting.length === 0) return
+    const e = err || withCode(Error, 'ERR_STREAM_DESTROYED', reason)
+    for (const cb of waiting) cb(e)
   }
 
   // --- from the endpoint -------------------------------------------------------
@@ -416,7 +420,7 @@ class Socket extends MessageDuplex {
       return
     }
     // Graceful: everything the peer sent has been pushed; 'end', then 'close'.
-    this._failPending(withCode(Error, 'ERR_STREAM_DESTROYED', 'the association is closed'))
+    this._failPending(null, 'the association is closed')
     for (const s of this._streams.values()) s._closeWhenRead()
     if (this.readableEnded) return this.destroy()
     this.once('end', () => this.destroy())
