@@ -1,0 +1,66 @@
+'use strict'
+// @nodertc/sctp (plain-JS RFC 4960, the API sctp-native copies) over the same
+// in-memory Duplex pair. Its path MTU is fixed at 1500 (not configurable).
+//
+// Its write backpressure can stall for good: association.SEND() parks the
+// write callback when flightsize >= cwnd, and onSack() checks whether to
+// release it *before* it processes the acknowledgement. When that SACK acks
+// everything, nothing else arrives and the Writable never calls _write again.
+// We add a 'sack' listener that re-checks after onSack (listeners run in
+// order), which is the library's own check, one step later. Even so, as
+// asked for this comparison, its bulk runs use 4 KiB messages (with the
+// re-check, 16 KiB works too: ~4 MiB/s). It is slow enough that counts are
+// scaled down to keep each workload under 60 s.
+const sctp = require('@nodertc/sctp')
+const { once } = require('events')
+const { duplexPair } = require('./pair')
+const { streamEnd } = require('./streams')
+const { main } = require('./common')
+
+// See above: release a parked write callback once the SACK has been processed.
+function recheckDrain (socket) {
+  const as = socket.association
+  as.on('sack', () => {
+    if (as.drain_callback && as.drain()) {
+      const cb = as.drain_callback
+      delete as.drain_callback
+      cb()
+    }
+  })
+}
+
+async function open (wire) {
+  const { a, b } = duplexPair(wire)
+  const server = sctp.createServer({ transport: b })
+  const accepted = once(server, 'connection')
+  server.listen({ port: 5000 })
+  const client = sctp.connect({ transport: a, port: 5000, localPort: 5001, ppid: sctp.PPID.WEBRTC_BINARY })
+  const [[sock]] = await Promise.all([accepted, once(client, 'connect')])
+  sock.on('error', () => {})
+  client.on('error', () => {})
+  recheckDrain(client)
+  recheckDrain(sock)
+  return {
+    client: streamEnd(client),
+    server: streamEnd(sock),
+    async close () {
+      // Graceful: end() sends SHUTDOWN; both sides emit 'end' on SHUTDOWN COMPLETE.
+      const ended = Promise.all([once(client, 'end'), once(sock, 'end')])
+      client.end()
+      await ended
+      server.close()
+    }
+  }
+}
+
+main({
+  name: '@nodertc/sctp',
+  version: require('@nodertc/sctp/package.json').version,
+  notes: ['bulk and loss use 4 KiB messages', 'write backpressure stall worked around (drain re-checked after each SACK, see nodertc.js)', 'path MTU fixed at 1500'],
+  scale: { // ~2 MiB/s bulk, <1 MiB/s with loss, ~800 small msgs/s
+    bulk: { size: 4096 },
+    loss: { size: 4096, bytes: 16 * 1048576 },
+    small: { count: 20000 }
+  },
+  open
+})

@@ -1,0 +1,222 @@
+'use strict'
+// `npm run bench`: every implementation's workloads, N runs each, each workload
+// in a fresh child process; then a Markdown table of median (min–max) with the
+// ratio sctp-native/peer, printed and written to benches/RESULTS.md.
+//
+//   node benches/run.js [--runs N] [--quick] [--only engine,native,werift,nodertc,usrsctp]
+//
+// Rows come from benches/peers/*.js (JS, in-memory pair), `cargo bench --bench
+// engine` (the Rust ceiling: sctp-proto with no JS), and usrsctp-peer over UDP
+// loopback (a reference from C; another transport, so no ratio).
+const { execFile, execFileSync } = require('child_process')
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+
+const ROOT = path.join(__dirname, '..')
+const PEER = path.join(ROOT, '.peer', 'usrsctp-peer')
+const WORKLOADS = ['bulk', 'small', 'pingpong', 'handshakes', 'loss']
+const JS_IMPLS = { native: 'sctp-native', werift: 'werift-sctp', nodertc: '@nodertc/sctp' }
+
+function parseArgs (argv) {
+  const a = { runs: 3, quick: false, only: ['engine', 'native', 'werift', 'nodertc', 'usrsctp'] }
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--runs') a.runs = Math.max(1, parseInt(argv[++i], 10))
+    else if (argv[i] === '--quick') a.quick = true
+    else if (argv[i] === '--only') a.only = argv[++i].split(',')
+    else throw new Error(`unknown argument ${argv[i]} (use --runs N, --quick, --only list)`)
+  }
+  a.budget = a.quick ? 5 : 60 // seconds a workload may run before it reports what it has
+  return a
+}
+
+const log = (...m) => process.stderr.write(m.join(' ') + '\n')
+
+// Runs a command; resolves { json, error } from the last JSON line of stdout.
+function runJson (cmd, args, { env, timeoutMs, cwd = ROOT }) {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd, env: { ...process.env, ...env }, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      const line = stdout.split('\n').reverse().find((l) => l.startsWith('{'))
+      let json = null
+      try { json = line && JSON.parse(line) } catch {}
+      const lines = String(stderr).trim().split('\n')
+      const why = (lines.find((l) => /^\w*Error\b/.test(l)) || lines.find((l) => /Error\b/.test(l)) || lines.pop() || '').trim()
+      if (err && !json) resolve({ error: err.killed ? `killed after ${timeoutMs / 1000} s` : `exit ${err.code}: ${why}` })
+      else if (!json) resolve({ error: `no JSON line: ${why}` })
+      else resolve({ json })
+    })
+  })
+}
+
+// Results: results[impl][metric] = [values...]; notes[impl] = Set of strings.
+const results = {}
+const notes = {}
+const put = (impl, k, v) => { ((results[impl] ||= {})[k] ||= []).push(v) }
+const note = (impl, s) => (notes[impl] ||= new Set()).add(s)
+
+const broken = {} // implementations whose script does not even load: skipped from then on
+
+async function jsImpl (key, args) {
+  const name = JS_IMPLS[key]
+  if (broken[key]) return
+  // Load check: no workload, just the module and the JSON line (e.g. the addon is not built).
+  const loads = await runJson(process.execPath, [path.join(__dirname, 'peers', `${key}.js`), '--only', 'none'], { timeoutMs: 60000 })
+  if (loads.error) {
+    broken[key] = true
+    note(name, `skipped: ${loads.error}`)
+    log(`  ${name}: SKIPPED ${loads.error}`)
+    return
+  }
+  for (const w of WORKLOADS) {
+    const cli = [path.join(__dirname, 'peers', `${key}.js`), '--only', w, '--budget', String(args.budget)]
+    if (args.quick) cli.push('--quick')
+    const r = await runJson(process.execPath, cli, { timeoutMs: (args.budget + 60) * 1000 })
+    if (r.error || r.json[`${w}_error`]) {
+      const e = r.error || r.json[`${w}_error`]
+      note(name, `${w}: ${e}`)
+      log(`  ${name} ${w}: ERROR ${e}`)
+      continue
+    }
+    const j = r.json
+    for (const n of j.notes) note(name, n)
+    for (const [k, v] of Object.entries(j.scaled)) note(name, `scaled down: ${k} ${v.value} instead of ${v.full}`)
+    if (j[`${w}_capped`]) note(name, `${w}: stopped at the ${args.budget} s budget in some runs (rate over what completed)`)
+    for (const k of Object.keys(j)) if (typeof j[k] === 'number' && k.startsWith(w)) put(name, k, j[k])
+    log(`  ${name} ${w}: ${Object.keys(j).filter((k) => k.startsWith(w) && typeof j[k] === 'number').map((k) => `${k}=${j[k]}`).join(' ')}`)
+  }
+}
+
+async function engine (args) {
+  const r = await runJson('cargo', ['bench', '--quiet', '--bench', 'engine'], {
+    env: { ENGINE_SECS: String(args.budget) },
+    timeoutMs: 30 * 60 * 1000 // the first call also builds (LTO)
+  })
+  if (r.error) { note('engine', r.error); log(`  engine: ERROR ${r.error}`); return }
+  for (const [k, v] of Object.entries(r.json)) {
+    if (typeof v === 'number' && k !== 'cap_secs') put('engine', k, v)
+    if (k.endsWith('_capped') && v) note('engine', `${k.replace('_capped', '')}: stopped at the ${r.json.cap_secs} s cap in some runs (rate over what completed)`)
+  }
+  log(`  engine: ${Object.entries(r.json).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k}=${v}`).join(' ')}`)
+}
+
+// usrsctp-peer → usrsctp-peer over UDP on 127.0.0.1: bulk (sink/source) and ping (echo/ping).
+async function usrsctp (args) {
+  if (!fs.existsSync(PEER)) {
+    log('  building usrsctp-peer (/work/shared/peers/usrsctp/build.sh) ...')
+    try {
+      execFileSync('/work/shared/peers/usrsctp/build.sh', [path.dirname(PEER)], { stdio: ['ignore', 'ignore', 'pipe'] })
+    } catch (e) {
+      note('usrsctp', `build failed: ${String(e.stderr || e.message).trim().split('\n').pop()}`)
+      return
+    }
+  }
+  const port = 20000 + Math.floor(Math.random() * 40000)
+  const bytes = args.quick ? 16 << 20 : 64 << 20
+  const pair = async (server, client) => {
+    const s = runJson(PEER, ['--listen', String(port), '--timeout', '60', ...server], { timeoutMs: 70000 })
+    await new Promise((resolve) => setTimeout(resolve, 300)) // let it bind
+    const c = await runJson(PEER, ['--connect', String(port), '--timeout', '60', ...client], { timeoutMs: 70000 })
+    return [await s, c]
+  }
+  const [sink, src] = await pair(['--mode', 'sink'], ['--mode', 'source', '--bytes', String(bytes), '--msg-size', '16384'])
+  if (sink.error || !sink.json.ok) {
+    note('usrsctp', `bulk: ${sink.error || src.error || 'not ok'}`)
+  } else {
+    put('usrsctp', 'bulk_mib_s', sink.json.rx_mbit_per_s * 1e6 / 8 / 1048576)
+    note('usrsctp', `bulk: ${bytes >> 20} MiB in 16 KiB messages, sink's rx rate; UDP loopback, other transport: no ratio`)
+  }
+  const count = args.quick ? 1250 : 5000
+  const [, ping] = await pair(['--mode', 'echo'], ['--mode', 'ping', '--count', String(count), '--msg-size', '64'])
+  if (ping.error || !ping.json.ok) {
+    note('usrsctp', `ping-pong: ${ping.error || 'not ok'}`)
+  } else {
+    put('usrsctp', 'pingpong_median_us', ping.json.rtt_us.median)
+    put('usrsctp', 'pingpong_p99_us', ping.json.rtt_us.p99)
+  }
+  const last = (k) => (results.usrsctp?.[k] || []).slice(-1).map((x) => x.toFixed(1))
+  log(`  usrsctp: bulk_mib_s=${last('bulk_mib_s')} pingpong_median_us=${last('pingpong_median_us')}`)
+}
+
+// ---- the table ----
+
+const ROWS = [ // metric, label, detail, which way is better
+  ['bulk_mib_s', 'bulk, MiB/s', '16 KiB messages', 'higher'],
+  ['small_msgs_s', 'small messages, msgs/s', '100 B', 'higher'],
+  ['pingpong_median_us', 'ping-pong median, µs', '64 B', 'lower'],
+  ['pingpong_p99_us', 'ping-pong p99, µs', '', 'lower'],
+  ['handshakes_s', 'handshakes, open+close per s', '', 'higher'],
+  ['loss_mib_s', 'bulk with 1% loss both ways, MiB/s', '', 'higher'],
+  ['idle_bytes_per_assoc', 'memory per idle association, B', '10,000 open', 'lower']
+]
+const COLS = [['engine', 'engine (Rust, no JS)'], ['sctp-native', 'sctp-native'], ['werift-sctp', 'werift-sctp'], ['@nodertc/sctp', '@nodertc/sctp']]
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2 }
+const fmt = (x) => x >= 100 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x.toFixed(2)
+function cell (impl, k) {
+  const xs = results[impl]?.[k]
+  if (!xs || xs.length === 0) return '–'
+  if (xs.length === 1) return fmt(xs[0])
+  return `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`
+}
+function ratio (k, peer) {
+  const a = results['sctp-native']?.[k]
+  const b = results[peer]?.[k]
+  if (!a?.length || !b?.length) return '–'
+  return `${(median(a) / median(b)).toFixed(2)}×`
+}
+
+function table (args, machine) {
+  const head = ['workload', ...COLS.map((c) => c[1]), 'native/werift', 'native/nodertc', 'usrsctp→usrsctp (UDP, reference)']
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`]
+  for (const [k, label, detail, better] of ROWS) {
+    lines.push(`| ${label} (${detail ? detail + '; ' : ''}${better} is better) | ${COLS.map(([impl]) => cell(impl, k)).join(' | ')} | ${ratio(k, 'werift-sctp')} | ${ratio(k, '@nodertc/sctp')} | ${cell('usrsctp', k)} |`)
+  }
+  const out = [
+    '# Benchmarks', '',
+    `Command: \`${machine.command}\` (${args.runs} run${args.runs > 1 ? 's' : ''} each, every workload in a fresh process; cells are median (min–max); ratios are sctp-native ÷ peer on medians, so for µs and B lower is better)`, '',
+    `Machine: ${machine.cpus} × ${machine.model}, ${machine.os}; node ${machine.node}; ${machine.rustc}; ${machine.date}`, '',
+    `Sizes: bulk 64 MiB, small 200,000 messages, ping-pong 5,000 round trips, handshakes 1,000, loss 64 MiB${args.quick ? ' — with --quick a quarter of each (the engine keeps full sizes)' : ''}; slow peers scaled down (see notes); a workload still running after ${args.budget} s stops and reports the rate over what it completed.`, '',
+    ...lines, '',
+    'JS implementations run over the same in-memory pair (benches/peers/pair.js): one chunk = one SCTP packet, delivered by setImmediate; loss is seeded and applies after the handshake.',
+    'The engine column drives two sctp-proto endpoints in one Rust thread (benches/engine.rs): what sctp-native could reach with a free binding and transport.',
+    'Its loss number is not a ceiling: driven in batches, the receiver SACKs a whole batch once, so gaps rarely get the 3 miss reports fast retransmit needs and recovery waits for T3 (RTO >= 1 s); ENGINE_BATCH=2 SACKs every second packet.', ''
+  ]
+  const names = Object.keys(notes).sort()
+  if (names.length) {
+    out.push('Notes:', '')
+    for (const n of names) for (const s of notes[n]) out.push(`- ${n}: ${s}`)
+    out.push('')
+  }
+  return out.join('\n')
+}
+
+async function main () {
+  const args = parseArgs(process.argv.slice(2))
+  let rustc = 'rustc ?'
+  try { rustc = execFileSync('rustc', ['--version']).toString().trim() } catch {}
+  const machine = {
+    command: process.env.npm_lifecycle_event === 'bench'
+      ? ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ')
+      : ['node', path.relative(process.cwd(), process.argv[1]), ...process.argv.slice(2)].join(' '),
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model.trim() || '?',
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    rustc,
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
+  }
+  log(`${machine.command}: ${machine.cpus} × ${machine.model}, node ${machine.node}, ${rustc}`)
+  // Runs are interleaved (run 1 of everything, then run 2, ...) so that a noisy
+  // moment on the machine does not land on one implementation only.
+  for (let run = 1; run <= args.runs; run++) {
+    log(`run ${run}/${args.runs}`)
+    if (args.only.includes('engine')) await engine(args)
+    for (const key of Object.keys(JS_IMPLS)) if (args.only.includes(key)) await jsImpl(key, args)
+    if (args.only.includes('usrsctp')) await usrsctp(args)
+  }
+  const md = table(args, machine)
+  process.stdout.write('\n' + md)
+  fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), md)
+}
+
+main().catch((e) => { console.error(e instanceof Error ? e.message : e); process.exit(1) })
