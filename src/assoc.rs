@@ -14,6 +14,7 @@ use sctp_proto::{
 
 use crate::config::AssocConfig;
 use crate::events::{Event, Out, META_FIELDS};
+use crate::gaps::Gaps;
 use crate::ppid::{self, Translation};
 use crate::wire;
 
@@ -74,6 +75,8 @@ pub struct Assoc {
     peer_mis: u16,
     /// Last TSN received in sequence from the peer, as our SACKs state it.
     rx_cum_tsn: u32,
+    /// The peer's TSNs as they arrive, to SACK at once while a gap is open.
+    gaps: Gaps,
     pub ppids: Translation,
     /// end() was asked for; SHUTDOWN goes out once everything written is acknowledged.
     pub shutdown_wanted: bool,
@@ -81,6 +84,7 @@ pub struct Assoc {
     peer_shutdown: bool,
     peer_abort: bool,
     sent_shutdown_complete: bool,
+    got_shutdown_complete: bool,
     pub ending: Option<Ending>,
     lost: Option<AssociationError>,
     /// sctp-proto's T3 timeout count when the peer was last heard from.
@@ -127,12 +131,14 @@ impl Assoc {
             peer_os: u16::MAX,
             peer_mis: u16::MAX,
             rx_cum_tsn: 0,
+            gaps: Gaps::default(),
             ppids: Translation::default(),
             shutdown_wanted: false,
             shutdown_started: false,
             peer_shutdown: false,
             peer_abort: false,
             sent_shutdown_complete: false,
+            got_shutdown_complete: false,
             ending: None,
             lost: None,
             t3_at_last_rx: 0,
@@ -163,6 +169,12 @@ impl Assoc {
                     carried_data = true;
                     if let Some(d) = wire::data_info(c.value) {
                         self.ppids.note_in(c.flags, &d);
+                        self.gaps.received(d.tsn);
+                    }
+                }
+                wire::CT_FORWARD_TSN => {
+                    if let Some(cum) = wire::sack_cum_tsn(c.value) {
+                        self.gaps.forward(cum);
                     }
                 }
                 // Only during the handshake: later, sctp-proto drops an INIT (a non-zero
@@ -174,6 +186,7 @@ impl Assoc {
                         self.peer_os = i.outbound_streams;
                         self.peer_mis = i.inbound_streams;
                         self.rx_cum_tsn = i.initial_tsn.wrapping_sub(1);
+                        self.gaps.reset(self.rx_cum_tsn);
                     }
                 }
                 wire::CT_SACK => {
@@ -183,6 +196,7 @@ impl Assoc {
                     }
                 }
                 wire::CT_ABORT => self.peer_abort = true,
+                wire::CT_SHUTDOWN_COMPLETE => self.got_shutdown_complete = true,
                 wire::CT_SHUTDOWN | wire::CT_SHUTDOWN_ACK if !self.peer_shutdown && !self.shutdown_wanted => {
                     self.peer_shutdown = true;
                     out.events.push(Event::new("end", self.id));
@@ -205,6 +219,7 @@ impl Assoc {
             }
         }
         let mut shutdown_at = None;
+        let mut init_ack_at = None;
         for c in wire::chunks(pkt) {
             match c.typ {
                 wire::CT_SHUTDOWN_COMPLETE => self.sent_shutdown_complete = true,
@@ -212,6 +227,9 @@ impl Assoc {
                 wire::CT_INIT | wire::CT_INIT_ACK => {
                     if let Some(i) = wire::init_info(c.value) {
                         self.local_tag = Some(i.initiate_tag);
+                        if c.typ == wire::CT_INIT_ACK {
+                            init_ack_at = Some(c.offset + 4 + 8);
+                        }
                     }
                 }
                 // sctp-proto retransmits SHUTDOWN ACK without limit; a peer that never
@@ -233,6 +251,15 @@ impl Assoc {
             }
         }
         let mut changed = false;
+        if let Some(at) = init_ack_at {
+            // sctp-proto 0.10.8 advertises in its INIT ACK its own OS/MIS, each
+            // min'ed with the INIT's field of the *same* name (OS with the peer's
+            // OS): a peer asking for few inbound streams cut our MIS. RFC 9260
+            // §5.1.1: each side states its own wish, the receiver takes the min.
+            pkt[at..at + 2].copy_from_slice(&(self.cfg.os as u16).to_be_bytes());
+            pkt[at + 2..at + 4].copy_from_slice(&(self.cfg.mis as u16).to_be_bytes());
+            changed = true;
+        }
         if let Some(at) = shutdown_at {
             // sctp-proto 0.10.8 fills SHUTDOWN's Cumulative TSN Ack with its *send*
             // side ack point; usrsctp then ABORTs ("Cum ack ... greater or equal
@@ -376,13 +403,7 @@ impl Assoc {
             self.shutdown_started = self.proto.shutdown().is_ok();
             self.deadline = Some(now + closing_limit(&self.cfg));
         }
-        while let Some(t) = self.proto.poll_transmit(now) {
-            if let sctp_proto::Payload::RawEncode(pkts) = t.payload {
-                for p in &pkts {
-                    self.emit(p, now, out);
-                }
-            }
-        }
+        self.transmit(now, out);
         if !self.watches.is_empty() {
             self.check_watches(out);
         }
@@ -392,7 +413,27 @@ impl Assoc {
         // The driver frees associations itself (see Endpoint::finish): sctp-proto's
         // "drained" comes too early after shutdown() and never on the server side.
         while self.proto.poll_endpoint_event().is_some() {}
-        self.check_ending();
+        self.check_ending(out);
+    }
+
+    /// Everything sctp-proto wants to send now.
+    fn transmit(&mut self, now: Instant, out: &mut Out) {
+        while let Some(t) = self.proto.poll_transmit(now) {
+            if let sctp_proto::Payload::RawEncode(pkts) = t.payload {
+                for p in &pkts {
+                    self.emit(p, now, out);
+                }
+            }
+        }
+    }
+
+    /// After a packet with DATA: reads what is complete, and around a loss
+    /// lets SACKs go out now instead of once per batch (see `gaps`).
+    pub fn after_data(&mut self, now: Instant, out: &mut Out) {
+        self.drain_events(now, out);
+        if self.gaps.eager() {
+            self.transmit(now, out);
+        }
     }
 
     /// Handles what sctp-proto has to say and reads every complete message.
@@ -532,12 +573,19 @@ impl Assoc {
         ids.into_iter().all(|id| self.proto.stream(id).ok().and_then(|s| s.buffered_amount().ok()).unwrap_or(0) == 0)
     }
 
-    fn check_ending(&mut self) {
+    fn check_ending(&mut self, out: &mut Out) {
         if self.ending.is_none() {
             if self.sent_shutdown_complete {
                 self.ending = Some(Ending::Graceful);
             } else if let Some(reason) = self.lost.take() {
                 self.ending = Some(self.classify(reason));
+                // sctp-proto closes without a word on a protocol error (any chunk it
+                // rejects); the peer would wait for us until its own timers give up,
+                // or forever if it has nothing to send (found by fuzzing). After an
+                // orderly end this ABORT is out of the blue for the peer: discarded.
+                if let (false, false, Some(tag)) = (self.peer_abort, self.got_shutdown_complete, self.peer_tag) {
+                    out.packet(&wire::abort_packet(self.local_port, self.remote_port, tag, false, false));
+                }
             }
         }
     }

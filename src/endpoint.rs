@@ -183,7 +183,7 @@ impl Endpoint {
                     let data = a.observe_in(pkt, now, out);
                     a.proto.handle_event(ev);
                     if data {
-                        a.drain_events(now, out);
+                        a.after_data(now, out);
                     }
                 }));
                 if ok.is_err() {

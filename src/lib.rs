@@ -8,6 +8,7 @@ pub mod assoc;
 pub mod config;
 pub mod endpoint;
 pub mod events;
+pub mod gaps;
 pub mod ppid;
 pub mod wire;
 

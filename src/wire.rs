@@ -21,7 +21,7 @@ pub const CT_SHUTDOWN_COMPLETE: u8 = 14;
 pub const CT_HEARTBEAT: u8 = 4;
 const CT_COOKIE_ACK: u8 = 11;
 const CT_RECONFIG: u8 = 130;
-const CT_FORWARD_TSN: u8 = 192;
+pub const CT_FORWARD_TSN: u8 = 192;
 const CT_I_FORWARD_TSN: u8 = 194;
 /// Heartbeat Info parameter (RFC 9260 §3.3.5).
 const PARAM_HEARTBEAT_INFO: u16 = 1;
@@ -141,7 +141,7 @@ pub fn data_info(value: &[u8]) -> Option<DataInfo> {
 /// Offset of the PPID field of a DATA chunk, from the chunk's own offset.
 pub const DATA_PPID_OFFSET: usize = 4 + 8;
 
-/// Cumulative TSN Ack of a SACK or SHUTDOWN chunk.
+/// Cumulative TSN Ack of a SACK or SHUTDOWN chunk (or New Cumulative TSN of a FORWARD TSN).
 pub fn sack_cum_tsn(value: &[u8]) -> Option<u32> {
     (value.len() >= 4).then(|| be32(value, 0))
 }
