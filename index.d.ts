@@ -86,6 +86,8 @@ export interface StreamStats {
   bytesReceived: number
   messagesSent: number
   messagesReceived: number
+  /** Messages that arrived after the peer had ended (SHUTDOWN or stream reset): dropped. */
+  messagesDiscarded: number
   bufferedAmount: number
 }
 
@@ -113,6 +115,7 @@ declare class MessageDuplex extends Duplex {
   bytesWritten: number
   messagesSent: number
   messagesReceived: number
+  messagesDiscarded: number
   ppid: number
   unordered: boolean
 }

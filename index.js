@@ -6,6 +6,7 @@ const { Server } = require('./lib/server')
 const { defaults } = require('./lib/options')
 const { udpTransport, duplexPair } = require('./lib/transports')
 const PPID = require('./lib/ppid')
+const { dtlsTransport, dtlsUdp } = require('./lib/dtls')
 
 function connect (options, connectListener) {
   const socket = new Socket(options)
@@ -27,5 +28,7 @@ module.exports = {
   PPID,
   defaults,
   udpTransport,
-  duplexPair
+  duplexPair,
+  dtlsTransport,
+  dtlsUdp
 }

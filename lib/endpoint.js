@@ -8,6 +8,8 @@ const { withCode } = require('./errors')
 const log = require('./log')
 
 const endpoints = new WeakMap()
+// Transports that failed under an endpoint: whatever is started on them later fails too.
+const failed = new WeakSet()
 
 // Negative results of native send(), see src/assoc.rs SendError.
 const SEND_ERRORS = {
@@ -59,6 +61,11 @@ class Endpoint {
     transport.on('close', this.onTransportClose)
     transport.on('end', this.onTransportClose)
     log.endpoint('endpoint created')
+    // A transport that is finished or failed before will not carry packets:
+    // fail its first users asynchronously, as net reports a refused connect.
+    if (failed.has(transport) || transport.destroyed || transport.readableEnded || transport.writableEnded) {
+      process.nextTick(this.onTransportClose)
+    }
   }
 
   // --- calls from sockets and servers -------------------------------------
@@ -146,13 +153,17 @@ class Endpoint {
   dispatch (out) {
     if (!out) return this.arm(undefined)
     const { packets, lens, data, meta, events, timeout } = out
+    // A transport that ended its writable side is a dead link: packets are lost.
+    const t = this.transport
     let off = 0
-    for (let i = 0; i < lens.length; i++) {
-      const len = lens[i]
-      this.transport.write(packets.subarray(off, off + len))
-      off += len
+    if (lens.length && !t.writableEnded && !t.destroyed) {
+      for (let i = 0; i < lens.length; i++) {
+        const len = lens[i]
+        t.write(packets.subarray(off, off + len))
+        off += len
+      }
+      log.packet('out %d packets', lens.length)
     }
-    if (lens.length) log.packet('out %d packets', lens.length)
     // 'connect' before the messages that may share its packet; 'end' and 'close' after them.
     for (const ev of events) if (ev.kind === 'connect') this.onConnect(ev)
     off = 0
@@ -218,6 +229,7 @@ class Endpoint {
       : withCode(Error, 'ERR_SCTP_TRANSPORT_CLOSED', err ? `transport error: ${err.message}` : 'transport closed')
     if (err && err !== e) e.cause = err
     this.dead = e
+    failed.add(this.transport)
     log.state('endpoint failed: %s', e.message)
     const owners = [...this.owners.values()]
     const listeners = [...new Set(this.listeners.values())]

@@ -98,15 +98,30 @@ class MessageDuplex extends Duplex {
   }
 
   _deliver (data, ppid) {
+    // The peer said it was done (SHUTDOWN, or a reset of this stream); a
+    // message after that is a protocol violation: dropped and counted.
+    if (this._eof) {
+      this.messagesDiscarded++
+      return
+    }
     this.bytesRead += data.length
     this.messagesReceived++
-    this.emit('message', data, this._messageInfo(ppid))
     // A reader that only listens to 'message' (or, on a socket, reads its
     // 'stream' objects) never drains the readable side; buffering there
-    // would keep every message and hold 'end' back forever.
+    // would keep every message and hold 'end' back forever. Decided before
+    // 'message' is emitted, which may remove a once() listener.
     const wantsData = this.readableFlowing !== null ||
       (this.listenerCount('message') === 0 && this.listenerCount('stream') === 0)
+    this.emit('message', data, this._messageInfo(ppid))
     if (wantsData && data.length) this.push(data)
+  }
+
+  // Nothing more to read: let 'end' fire even if nobody consumes the stream.
+  _endReadable () {
+    if (this._eof) return
+    this._eof = true
+    this.push(null)
+    if (!this.readableFlowing && this.readableLength === 0) this.read(0)
   }
 }
 
@@ -126,6 +141,7 @@ class Socket extends MessageDuplex {
     this.bytesWritten = 0
     this.messagesSent = 0
     this.messagesReceived = 0
+    this.messagesDiscarded = 0
     this.connecting = false
     this.localPort = undefined
     this.remotePort = undefined
@@ -227,6 +243,7 @@ class Socket extends MessageDuplex {
       bytesReceived: this.bytesRead,
       messagesSent: this.messagesSent,
       messagesReceived: this.messagesReceived,
+      messagesDiscarded: this.messagesDiscarded,
       bufferedAmount: this.bufferedAmount,
       rtt: native && native.rtt !== undefined ? native.rtt : null,
       rto: native ? native.rto : null,
@@ -426,12 +443,6 @@ class Socket extends MessageDuplex {
     this.once('end', () => this.destroy())
     this._endReadable()
   }
-
-  // Nothing left unread: let 'end' fire even if nobody consumes the socket.
-  _endReadable () {
-    this.push(null)
-    if (!this.readableFlowing && this.readableLength === 0) this.read(0)
-  }
 }
 
 class SCTPStream extends MessageDuplex {
@@ -454,6 +465,7 @@ class SCTPStream extends MessageDuplex {
     this.bytesWritten = 0
     this.messagesSent = 0
     this.messagesReceived = 0
+    this.messagesDiscarded = 0
   }
 
   _owner () { return this.socket }
@@ -465,12 +477,6 @@ class SCTPStream extends MessageDuplex {
   _final (cb) {
     this.socket._resetStream(this.stream_id)
     cb()
-  }
-
-  _endReadable () {
-    if (this.readableEnded) return
-    this.push(null)
-    if (!this.readableFlowing && this.readableLength === 0) this.read(0)
   }
 
   // The association ended gracefully: 'end' once read, then 'close'.
@@ -486,6 +492,7 @@ class SCTPStream extends MessageDuplex {
       bytesReceived: this.bytesRead,
       messagesSent: this.messagesSent,
       messagesReceived: this.messagesReceived,
+      messagesDiscarded: this.messagesDiscarded,
       bufferedAmount: this.bufferedAmount
     }
   }

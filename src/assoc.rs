@@ -404,7 +404,8 @@ impl Assoc {
             self.deadline = Some(now + closing_limit(&self.cfg));
         }
         self.transmit(now, out);
-        if !self.watches.is_empty() {
+        // A failing association's queues are emptied, not acknowledged: no "low".
+        if !self.watches.is_empty() && self.ending.is_none() {
             self.check_watches(out);
         }
         for p in self.pending_out.drain(..) {

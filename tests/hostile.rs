@@ -1,0 +1,406 @@
+//! Hostile networks and hostile peers against the driver, in-process and on a
+//! fake clock: lost packets at the worst moments, forged and blind packets,
+//! floods. Also the regression tests for what fuzzing found.
+
+use std::time::{Duration, Instant};
+
+use sctp_native::config::AssocConfig;
+use sctp_native::endpoint::{Endpoint, MAX_HANDSHAKING};
+use sctp_native::events::{Event, Out};
+use sctp_native::wire;
+
+fn cfg(local: u32, remote: u32) -> AssocConfig {
+    AssocConfig {
+        local_port: local,
+        remote_port: remote,
+        os: 4,
+        mis: 4,
+        rto_initial: 100.0,
+        rto_min: 50.0,
+        rto_max: 1000.0,
+        max_init_retransmits: 4,
+        association_max_retrans: 5,
+        max_message_size: 262144.0,
+        rwnd: 1048576.0,
+        hb_interval: 0.0,
+        valid_cookie_life: 2000.0,
+    }
+}
+
+fn packets(out: &Out) -> impl Iterator<Item = &[u8]> {
+    let mut at = 0;
+    out.lens.iter().map(move |&len| {
+        let p = &out.packets[at..at + len as usize];
+        at += len as usize;
+        p
+    })
+}
+
+fn types(pkt: &[u8]) -> Vec<u8> {
+    wire::chunks(pkt).map(|c| c.typ).collect()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Dir {
+    AtoB,
+    BtoA,
+}
+
+/// Decides, per packet in flight, whether the network loses it.
+type Filter = Box<dyn FnMut(Dir, &[u8]) -> bool>;
+
+/// `a` (client, port 5001) and `b` (server, port 5000) on a fake clock, with a
+/// filter that may drop any packet in flight.
+struct Pair {
+    a: Endpoint,
+    b: Endpoint,
+    now: Instant,
+    events_a: Vec<Event>,
+    events_b: Vec<Event>,
+    messages_b: Vec<Vec<u8>>,
+    messages_a: Vec<Vec<u8>>,
+    /// Every packet that went across (or was dropped), in order.
+    log: Vec<(Dir, Vec<u8>, bool)>,
+    drop: Filter,
+}
+
+impl Pair {
+    fn new() -> Self {
+        let mut p = Pair {
+            a: Endpoint::new(),
+            b: Endpoint::new(),
+            now: Instant::now(),
+            events_a: Vec::new(),
+            events_b: Vec::new(),
+            messages_a: Vec::new(),
+            messages_b: Vec::new(),
+            log: Vec::new(),
+            drop: Box::new(|_, _| false),
+        };
+        assert!(p.b.listen(cfg(5000, 0), false));
+        p
+    }
+
+    fn connected() -> (Self, u32, u32) {
+        let mut p = Pair::new();
+        let a_id = p.a.connect(cfg(5001, 5000), p.now).unwrap();
+        p.drive();
+        let b_id = p.events_b.iter().find(|e| e.kind == "connect").expect("b connected").assoc;
+        assert!(p.events_a.iter().any(|e| e.kind == "connect"));
+        (p, a_id, b_id)
+    }
+
+    fn take(out: &Out, events: &mut Vec<Event>, messages: &mut Vec<Vec<u8>>) {
+        events.extend(out.events.iter().cloned());
+        let mut at = 0;
+        for m in out.meta.chunks(4) {
+            let len = m[3] as usize;
+            messages.push(out.data[at..at + len].to_vec());
+            at += len;
+        }
+    }
+
+    fn drive(&mut self) {
+        for _ in 0..100_000 {
+            self.a.pump(self.now);
+            self.b.pump(self.now);
+            let oa = self.a.take_out();
+            let ob = self.b.take_out();
+            Self::take(&oa, &mut self.events_a, &mut self.messages_a);
+            Self::take(&ob, &mut self.events_b, &mut self.messages_b);
+            if oa.lens.is_empty() && ob.lens.is_empty() {
+                return;
+            }
+            for pkt in packets(&oa) {
+                let dropped = (self.drop)(Dir::AtoB, pkt);
+                self.log.push((Dir::AtoB, pkt.to_vec(), dropped));
+                if !dropped {
+                    self.b.input(self.now, pkt);
+                }
+            }
+            for pkt in packets(&ob) {
+                let dropped = (self.drop)(Dir::BtoA, pkt);
+                self.log.push((Dir::BtoA, pkt.to_vec(), dropped));
+                if !dropped {
+                    self.a.input(self.now, pkt);
+                }
+            }
+        }
+        panic!("pair never went quiet");
+    }
+
+    fn advance(&mut self, by: Duration) {
+        let end = self.now + by;
+        while self.now < end {
+            self.now += Duration::from_millis(10);
+            self.drive();
+        }
+    }
+
+    fn closed(events: &[Event]) -> Option<&Event> {
+        events.iter().find(|e| e.kind == "close")
+    }
+
+    /// The verification tag each side expects (from the packets the other one sent it).
+    fn tags(&self) -> (u32, u32) {
+        let last = |d: Dir| {
+            self.log.iter().rev().find(|(dir, p, _)| *dir == d && wire::header(p).unwrap().vtag != 0).map(|(_, p, _)| wire::header(p).unwrap().vtag).unwrap()
+        };
+        (last(Dir::BtoA), last(Dir::AtoB))
+    }
+}
+
+fn packet(src: u16, dst: u16, vtag: u32, chunks: &[&[u8]]) -> Vec<u8> {
+    let mut p = Vec::new();
+    p.extend_from_slice(&src.to_be_bytes());
+    p.extend_from_slice(&dst.to_be_bytes());
+    p.extend_from_slice(&vtag.to_be_bytes());
+    p.extend_from_slice(&[0; 4]);
+    for c in chunks {
+        p.extend_from_slice(c);
+        p.resize((p.len() + 3) & !3, 0);
+    }
+    wire::set_checksum(&mut p);
+    p
+}
+
+fn init_chunk(tag: u32, arwnd: u32, os: u16, mis: u16, tsn: u32) -> Vec<u8> {
+    let mut c = vec![wire::CT_INIT, 0, 0, 20];
+    c.extend_from_slice(&tag.to_be_bytes());
+    c.extend_from_slice(&arwnd.to_be_bytes());
+    c.extend_from_slice(&os.to_be_bytes());
+    c.extend_from_slice(&mis.to_be_bytes());
+    c.extend_from_slice(&tsn.to_be_bytes());
+    c
+}
+
+// --- found by fuzzing ---------------------------------------------------------------
+
+/// The fuzzer (__test__/fuzz.test.js) left a server in SHUTDOWN-ACK-SENT for
+/// good: the client had closed, answered each retransmitted SHUTDOWN ACK with
+/// a SHUTDOWN COMPLETE carrying the T bit (RFC 9260 §8.4 rule 5), and
+/// sctp-proto, which routes packets by its own tag only, dropped every one;
+/// its T2-shutdown timer retransmits without limit. One lost SHUTDOWN COMPLETE
+/// is enough on a real network.
+#[test]
+fn lost_shutdown_complete_still_closes_the_peer() {
+    let (mut p, a_id, _) = Pair::connected();
+    let mut dropped = 0;
+    p.drop = Box::new(move |dir, pkt| {
+        let lose = dir == Dir::AtoB && types(pkt) == [wire::CT_SHUTDOWN_COMPLETE] && dropped == 0;
+        if lose {
+            dropped += 1;
+        }
+        lose
+    });
+    p.a.shutdown(a_id);
+    p.drive();
+    assert!(Pair::closed(&p.events_a).is_some_and(|e| e.code.is_none()), "the client is done");
+    p.advance(Duration::from_secs(5));
+    let b = Pair::closed(&p.events_b).expect("the server closes too");
+    assert_eq!(b.code, None, "gracefully: {:?}", b.message);
+    assert_eq!((p.a.association_count(), p.b.association_count()), (0, 0));
+}
+
+/// The same rule for ABORT (RFC 9260 §8.5.1): with the T bit, the tag is the
+/// sender's own, i.e. the one we put on our packets. A stale COOKIE ECHO is
+/// answered that way, and the client then ends at once instead of timing out.
+#[test]
+fn reflected_abort_ends_the_association_and_a_wrong_one_does_not() {
+    let (mut p, _, _) = Pair::connected();
+    let (to_a, to_b) = p.tags();
+    let abort_t = [wire::CT_ABORT, 1, 0, 4];
+    p.b.input(p.now, &packet(5001, 5000, to_a ^ 1, &[&abort_t]));
+    p.drive();
+    assert!(Pair::closed(&p.events_b).is_none(), "wrong reflected tag: ignored");
+    // b's peer tag is the tag a expects.
+    p.b.input(p.now, &packet(5001, 5000, to_a, &[&abort_t]));
+    p.drive();
+    assert_eq!(Pair::closed(&p.events_b).and_then(|e| e.code.as_deref()), Some("ECONNRESET"));
+    let _ = to_b;
+}
+
+#[test]
+fn stale_cookie_echo_is_aborted_and_the_client_hears_it() {
+    let mut p = Pair::new();
+    // The COOKIE ECHO (and its retransmissions) arrive after valid_cookie_life.
+    let mut hold = true;
+    let held = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let held_in = held.clone();
+    p.drop = Box::new(move |dir, pkt| {
+        let is_echo = dir == Dir::AtoB && types(pkt).contains(&wire::CT_COOKIE_ECHO);
+        if is_echo && hold {
+            held_in.borrow_mut().push(pkt.to_vec());
+        }
+        hold = hold && !(is_echo && held_in.borrow().len() >= 3);
+        is_echo
+    });
+    p.a.connect(cfg(5001, 5000), p.now).unwrap();
+    p.advance(Duration::from_millis(2500));
+    // The server gave up on the handshake (and told the client, whose COOKIE ECHOs never got through).
+    assert_eq!(p.b.association_count(), 0);
+    assert!(p.events_b.is_empty(), "nothing reached JS on the server");
+    let a = Pair::closed(&p.events_a).expect("the client has ended");
+    assert!(matches!(a.code.as_deref(), Some("ECONNRESET") | Some("ETIMEDOUT")), "{a:?}");
+    // A stale COOKIE ECHO now: only an ABORT (T bit), no association.
+    let echo = held.borrow()[0].clone();
+    p.b.input(p.now, &echo);
+    p.b.pump(p.now);
+    let out = p.b.take_out();
+    let answers: Vec<Vec<u8>> = packets(&out).map(types).collect();
+    assert_eq!(answers, [vec![wire::CT_ABORT]]);
+    assert_eq!(p.b.association_count(), 0);
+}
+
+/// A well-tagged INIT on an established association: sctp-proto drops it (an
+/// INIT must carry tag 0), but the driver used to learn from it first — the
+/// peer's tag, stream counts and cumulative TSN — so writes to stream 1 and up
+/// then failed (MIS 1) and our SHUTDOWN acknowledged the wrong TSN.
+#[test]
+fn forged_init_on_an_established_association_changes_nothing() {
+    let (mut p, a_id, b_id) = Pair::connected();
+    let (_, to_b) = p.tags();
+    p.b.input(p.now, &packet(5001, 5000, to_b, &[&init_chunk(0xdead_beef, 1500, 1, 1, 7)]));
+    p.drive();
+    p.b.send(b_id, 3, 51, false, (0, 0), b"stream 3 still open").expect("negotiated streams unchanged");
+    p.a.send(a_id, 2, 51, false, (0, 0), b"data before the end").unwrap();
+    p.advance(Duration::from_millis(300));
+    assert_eq!(p.messages_a, [b"stream 3 still open".to_vec()]);
+    p.b.shutdown(b_id);
+    p.advance(Duration::from_secs(2));
+    assert!(Pair::closed(&p.events_a).is_some_and(|e| e.code.is_none()), "{:?}", p.events_a);
+    assert!(Pair::closed(&p.events_b).is_some_and(|e| e.code.is_none()), "{:?}", p.events_b);
+}
+
+/// The other end of a shutdown goes silent after our SHUTDOWN ACK: sctp-proto
+/// would retransmit it forever (T2-shutdown has no limit); the driver gives up
+/// after the same time it allows its own SHUTDOWN.
+#[test]
+fn silent_peer_after_shutdown_ack_is_given_up_on() {
+    let (mut p, a_id, _) = Pair::connected();
+    p.drop = Box::new(|dir, pkt| dir == Dir::AtoB && !types(pkt).contains(&wire::CT_SHUTDOWN));
+    p.a.shutdown(a_id);
+    p.drive();
+    let start = p.now;
+    while Pair::closed(&p.events_b).is_none() && p.now - start < Duration::from_secs(10) {
+        p.advance(Duration::from_millis(100));
+    }
+    let b = Pair::closed(&p.events_b).expect("b gives up");
+    assert_eq!(b.code.as_deref(), Some("ETIMEDOUT"));
+    assert!(p.now - start < Duration::from_secs(5), "after {:?}", p.now - start);
+    assert_eq!(p.b.association_count(), 0);
+}
+
+/// Found by fuzzing: a forged, well-tagged SHUTDOWN. With the right Cumulative
+/// TSN Ack, one end goes to SHUTDOWN-ACK-SENT while the other, still
+/// ESTABLISHED, ignores its SHUTDOWN ACKs; with a wrong one, sctp-proto closes
+/// the association on the spot, silently. Either way both ends must end in
+/// bounded time, not wait for each other forever.
+#[test]
+fn forged_shutdown_ends_both_sides_in_bounded_time() {
+    for right_cum in [true, false] {
+        let (mut p, _, _) = Pair::connected();
+        let (_, to_b) = p.tags();
+        // b's INIT ACK holds b's initial TSN: nothing of b's is acknowledged yet.
+        let b_tsn = p
+            .log
+            .iter()
+            .find_map(|(d, pkt, _)| (*d == Dir::BtoA).then(|| wire::chunks(pkt).find(|c| c.typ == wire::CT_INIT_ACK).and_then(|c| wire::init_info(c.value))).flatten())
+            .map(|i| i.initial_tsn)
+            .expect("b's INIT ACK");
+        let cum = if right_cum { b_tsn.wrapping_sub(1) } else { b_tsn.wrapping_add(1000) };
+        let mut shutdown = vec![wire::CT_SHUTDOWN, 0, 0, 8];
+        shutdown.extend_from_slice(&cum.to_be_bytes());
+        p.b.input(p.now, &packet(5001, 5000, to_b, &[&shutdown]));
+        let start = p.now;
+        while (Pair::closed(&p.events_a).is_none() || Pair::closed(&p.events_b).is_none()) && p.now - start < Duration::from_secs(10) {
+            p.advance(Duration::from_millis(100));
+        }
+        assert!(Pair::closed(&p.events_a).is_some(), "a ({right_cum}): {:?}", p.events_a);
+        assert!(Pair::closed(&p.events_b).is_some(), "b ({right_cum}): {:?}", p.events_b);
+        assert!(p.now - start < Duration::from_secs(5), "after {:?}", p.now - start);
+        assert_eq!((p.a.association_count(), p.b.association_count()), (0, 0));
+    }
+}
+
+// --- attacks --------------------------------------------------------------------------
+
+#[test]
+fn init_flood_is_bounded_and_a_real_client_gets_in_after_valid_cookie_life() {
+    let mut p = Pair::new();
+    let mut seed = 0x1234_5678u32;
+    let mut replies = 0;
+    for i in 0..100_000u32 {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let pkt = packet(1024 + (i % 60000) as u16, 5000, 0, &[&init_chunk(seed | 1, u32::MAX, 65535, 65535, seed)]);
+        p.b.input(p.now, &pkt);
+        if i % 1000 == 999 {
+            p.b.pump(p.now);
+            replies += p.b.take_out().lens.len();
+        }
+    }
+    assert_eq!(p.b.association_count(), MAX_HANDSHAKING);
+    assert_eq!(replies, MAX_HANDSHAKING, "one INIT ACK each; silence (no ABORT) once full");
+    assert_eq!(p.b.counters.refused_inits, 100_000 - MAX_HANDSHAKING as u64);
+    // While full, a real client's INITs are refused too; after valid_cookie_life they are not.
+    let patient = AssocConfig { max_init_retransmits: 8, ..cfg(5001, 5000) };
+    p.a.connect(patient, p.now).unwrap();
+    p.advance(Duration::from_millis(3000));
+    assert!(p.events_a.iter().any(|e| e.kind == "connect"), "{:?}", p.events_a);
+    assert_eq!(p.b.association_count(), 1);
+}
+
+#[test]
+fn blind_abort_and_shutdown_change_nothing() {
+    let (mut p, a_id, _) = Pair::connected();
+    let (to_a, to_b) = p.tags();
+    let chunks: [&[u8]; 5] = [&[wire::CT_ABORT, 0, 0, 4], &[wire::CT_ABORT, 1, 0, 4], &[wire::CT_SHUTDOWN, 0, 0, 8, 0, 0, 0, 0], &[wire::CT_SHUTDOWN_ACK, 0, 0, 4], &[wire::CT_SHUTDOWN_COMPLETE, 0, 0, 4]];
+    for c in chunks {
+        for wrong in [to_b ^ 0x8000_0000, to_b.wrapping_add(1), 0, 0xffff_ffff] {
+            p.b.input(p.now, &packet(5001, 5000, wrong, &[c]));
+        }
+        for wrong in [to_a ^ 0x8000_0000, to_a.wrapping_sub(1), 0] {
+            p.a.input(p.now, &packet(5000, 5001, wrong, &[c]));
+        }
+    }
+    p.drive();
+    p.a.send(a_id, 0, 51, false, (0, 0), b"unbothered").unwrap();
+    p.advance(Duration::from_millis(500));
+    assert_eq!(p.messages_b, [b"unbothered".to_vec()]);
+    assert!(Pair::closed(&p.events_a).is_none() && Pair::closed(&p.events_b).is_none());
+}
+
+/// A well-tagged SACK whose gap blocks cover 16-bit ranges many times over
+/// costs sctp-proto a loop per TSN covered; a packet of them must not stall us.
+#[test]
+fn sack_with_huge_gap_blocks_is_cheap() {
+    let (mut p, a_id, _) = Pair::connected();
+    p.a.send(a_id, 0, 51, false, (0, 0), &[7; 1000]).unwrap();
+    p.advance(Duration::from_millis(300)); // b's delayed SACK
+    let (to_a, _) = p.tags();
+    let cum = p
+        .log
+        .iter()
+        .rev()
+        .find_map(|(d, pkt, _)| (*d == Dir::BtoA).then(|| wire::chunks(pkt).find(|c| c.typ == wire::CT_SACK).and_then(|c| wire::sack_cum_tsn(c.value))).flatten())
+        .expect("b acknowledged");
+    let blocks = 2000u16;
+    let mut sack = vec![wire::CT_SACK, 0];
+    sack.extend_from_slice(&(16 + 4 * blocks).to_be_bytes());
+    sack.extend_from_slice(&cum.to_be_bytes());
+    sack.extend_from_slice(&(1u32 << 20).to_be_bytes());
+    sack.extend_from_slice(&blocks.to_be_bytes());
+    sack.extend_from_slice(&0u16.to_be_bytes());
+    for _ in 0..blocks {
+        sack.extend_from_slice(&1u16.to_be_bytes());
+        sack.extend_from_slice(&0xffffu16.to_be_bytes());
+    }
+    let pkt = packet(5000, 5001, to_a, &[&sack]);
+    let started = std::time::Instant::now();
+    p.a.input(p.now, &pkt);
+    p.drive();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(1), "one SACK took {took:?}");
+}
