@@ -224,7 +224,7 @@ test('garbage on the transport is dropped and counted; the association carries o
 
 test('over ::1 when IPv6 loopback exists', { timeout: 15000 }, async (t) => {
   let pair
-  try { pair = await udpPair('udp6', '::1') } catch { return t.skip('no IPv6 loopback') }
+  try { pair = await udpPair({ type: 'udp6' }) } catch { return t.skip('no IPv6 loopback') }
   const { server, client, sock } = await connectedPair(pair[0], pair[1])
   client.write('v6')
   assert.equal(String((await waitFor(sock, 'data'))[0]), 'v6')

@@ -4,22 +4,14 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('crypto')
-const dgram = require('dgram')
 const sctp = require('..')
 // werift-dtls 0.5.x declares a "main" it does not ship; its entry point is lib/dtls/src.
 const { DtlsClient, DtlsServer, CipherContext, HashAlgorithm, SignatureAlgorithm, NamedCurveAlgorithm } = require('werift-dtls/lib/dtls/src')
-const { waitFor } = require('./helpers/util')
+const { waitFor, boundUdp, sha256 } = require('./helpers/util')
 
 // Self-signed ECDSA P-256 certificates, made at test time.
 const certificate = () => CipherContext.createSelfSignedCertificateWithKey(
   { hash: HashAlgorithm.sha256_4, signature: SignatureAlgorithm.ecdsa_3 }, NamedCurveAlgorithm.secp256r1_23)
-
-function boundUdp () {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4')
-    s.bind(0, '127.0.0.1', () => resolve(s))
-  })
-}
 
 // A DTLS client and server on two UDP sockets, each wrapped as an SCTP transport.
 // The client's handshake starts only when `start()` is called.
@@ -45,12 +37,6 @@ async function dtlsPair () {
     clientTransport: sctp.dtlsTransport(client),
     start: () => client.connect()
   }
-}
-
-const sha256 = (buffers) => {
-  const h = crypto.createHash('sha256')
-  for (const b of buffers) h.update(b)
-  return h.digest('hex')
 }
 
 const closed = (udp) => new Promise((resolve) => udp.once('close', resolve))

@@ -22,7 +22,8 @@ const vm = require('vm')
 const sctp = require('..')
 const { emulatedPair, mulberry32 } = require('../lib/emulator')
 const P = require('./helpers/packets')
-const { waitFor, pattern, boundUdp } = require('./helpers/util')
+const { waitFor, pattern, boundUdp, sha256, withDefaults } = require('./helpers/util')
+const { freeUdpPort, Fnv1a64 } = require('./helpers/peer')
 
 v8.setFlagsFromString('--expose-gc')
 const gc = vm.runInNewContext('gc')
@@ -33,16 +34,6 @@ const RELAY = path.join(__dirname, '..', '..', 'shared', 'peers', 'usrsctp', 'to
 
 // Fast RTOs so that recovering from loss takes milliseconds, not seconds.
 const FAST = { rto_initial: 100, rto_min: 50, rto_max: 1000 }
-
-async function withDefaults (params, fn) {
-  const saved = sctp.defaults()
-  sctp.defaults(params)
-  try {
-    return await fn()
-  } finally {
-    sctp.defaults(saved)
-  }
-}
 
 function rss () {
   gc()
@@ -135,12 +126,6 @@ function streamPlan (s, bytes) {
   return msgs
 }
 
-function sha256 (buffers) {
-  const h = crypto.createHash('sha256')
-  for (const b of buffers) h.update(b)
-  return h.digest('hex')
-}
-
 test(`${(HOSTILE_BYTES / 1048576).toFixed(1)} MiB on 5 streams (one unordered) over 5% loss, 2% duplication, reordering and 1% corruption: intact, in order, graceful close`,
   { timeout: 30000 + HOSTILE_BYTES / 1000 }, (t) => withDefaults(FAST, async () => {
     const STREAMS = 5
@@ -199,13 +184,6 @@ test(`${(HOSTILE_BYTES / 1048576).toFixed(1)} MiB on 5 streams (one unordered) o
 
 // --- the same against usrsctp, through a UDP relay ----------------------------------------------
 
-async function freeUdpPort () {
-  const s = await boundUdp()
-  const port = s.address().port
-  await new Promise((resolve) => s.close(resolve))
-  return port
-}
-
 // A usrsctp sink that verifies the payload pattern; resolves with its JSON report.
 function spawnSink (udpPort, extra = []) {
   const child = spawn(PEER, ['--listen', String(udpPort), '--mode', 'sink', '--verify', '--timeout', '60', ...extra])
@@ -221,25 +199,6 @@ function spawnSink (udpPort, extra = []) {
   return { child, done }
 }
 
-// FNV-1a 64 in two 32-bit halves (usrsctp-peer's digest), fast enough for megabytes.
-function fnv1a64 () {
-  let hi = 0xcbf29ce4
-  let lo = 0x84222325
-  return {
-    update (buf) {
-      for (let i = 0; i < buf.length; i++) {
-        lo ^= buf[i]
-        // (hi:lo) * 0x100000001b3 = (hi:lo) * 0x1b3 + (lo << 40)
-        const l = (lo >>> 0) * 0x1b3
-        const carry = Math.floor(l / 0x100000000)
-        hi = ((hi >>> 0) * 0x1b3 + carry + ((lo & 0xffffff) * 0x100)) >>> 0
-        lo = l >>> 0
-      }
-    },
-    hex () { return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0') }
-  }
-}
-
 // Sends `count` pattern messages of `size` bytes through UDP port `to`; ends gracefully.
 async function sendToUsrsctp (to, count, size) {
   const udp = await boundUdp()
@@ -247,7 +206,7 @@ async function sendToUsrsctp (to, count, size) {
   const socket = sctp.connect({ transport, port: 5000, localPort: 5000, ppid: sctp.PPID.WEBRTC_BINARY })
   const done = closed(socket)
   await waitFor(socket, 'connect', 10000)
-  const digest = fnv1a64()
+  const digest = new Fnv1a64()
   for (let k = 0; k < count; k++) {
     const m = pattern(k, size)
     digest.update(m)

@@ -4,29 +4,9 @@
 // nothing left behind afterwards.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { Duplex } = require('stream')
 const sctp = require('..')
-const { waitFor, connectedPair } = require('./helpers/util')
+const { waitFor, connectedPair, withDefaults, blackHole } = require('./helpers/util')
 const { parse, packet, chunk, CT, randomTag } = require('./helpers/packets')
-
-// Fast timers for the tests that wait on retransmissions.
-function withDefaults (params, fn) {
-  return async () => {
-    const saved = sctp.defaults()
-    sctp.defaults(params)
-    try { await fn() } finally { sctp.defaults(saved) }
-  }
-}
-
-// A transport into the void: records when each packet was written.
-function blackHole () {
-  const t = new Duplex({
-    write (chunk, enc, cb) { t.writes.push({ at: Date.now(), pkt: Buffer.from(chunk) }); cb() },
-    read () {}
-  })
-  t.writes = []
-  return t
-}
 
 // An in-memory pair whose delivery can be cut in either direction.
 function cuttablePair () {
@@ -171,7 +151,7 @@ test('a silent peer: INIT retransmissions follow rto_initial and end in ETIMEDOU
 })
 
 test('peer gone mid-transfer: association lost after association_max_retrans, ETIMEDOUT', { timeout: 20000 },
-  withDefaults({ rto_initial: 100, rto_min: 100, rto_max: 400, association_max_retrans: 3 }, async () => {
+  () => withDefaults({ rto_initial: 100, rto_min: 100, rto_max: 400, association_max_retrans: 3 }, async () => {
     const { a, b, cut } = cuttablePair()
     const { server, client, sock } = await connectedPair(a, b)
     sock.on('error', () => {})
@@ -189,7 +169,7 @@ test('peer gone mid-transfer: association lost after association_max_retrans, ET
   }))
 
 test('heartbeats keep an idle association and detect a vanished peer (hb_interval)', { timeout: 20000 },
-  withDefaults({ rto_initial: 100, rto_min: 100, rto_max: 400, hb_interval: 100, association_max_retrans: 3 }, async () => {
+  () => withDefaults({ rto_initial: 100, rto_min: 100, rto_max: 400, hb_interval: 100, association_max_retrans: 3 }, async () => {
     const { a, b, cut } = cuttablePair()
     const { server, client, sock } = await connectedPair(a, b)
     sock.on('error', () => {})

@@ -7,9 +7,8 @@ const assert = require('node:assert/strict')
 const { spawn } = require('child_process')
 const path = require('path')
 const sctp = require('../index.js')
-const {
-  waitFor, sleep, pattern, collect, connectedPair, closes, packet, dataChunk
-} = require('./helpers/net')
+const { waitFor, sleep, pattern, collect, connectedPair, closes } = require('./helpers/util')
+const P = require('./helpers/packets')
 
 // --- handshake ----------------------------------------------------------------
 
@@ -440,7 +439,7 @@ test('garbage on the transport is dropped and counted; the association keeps wor
   const random = 200
   for (let i = 0; i < random; i++) ta.write(Buffer.from(Array.from({ length: 12 + (rand() % 400) }, () => rand() & 0xff)))
   // Well formed, good checksum, but a verification tag no association has.
-  ta.write(packet(5001, 5000, 0x0badf00d, [dataChunk(1, 0, 0, Buffer.from('forged'))]))
+  ta.write(P.packet(5001, 5000, 0x0badf00d, [P.data({ tsn: 1, payload: Buffer.from('forged') })]))
   const echoed = collect(client, 1)
   sock.on('data', (d) => sock.write(d))
   client.write('after the garbage')

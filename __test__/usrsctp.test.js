@@ -5,34 +5,14 @@
 // and it accepts a connecting peer as a passive socket and as a server.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const dgram = require('dgram')
-const { once } = require('events')
 const sctp = require('..')
-const { startPeer, freeUdpPort, payload, Fnv1a64 } = require('./helpers/peer')
+const { startPeer, freeUdpPort, Fnv1a64 } = require('./helpers/peer')
+const { waitFor, boundUdp, pattern: payload } = require('./helpers/util')
 
 const MiB = 1024 * 1024
 const SCTP_PORT = 5000
 
 // --- small helpers ------------------------------------------------------------
-
-function boundUdp () {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4')
-    s.once('error', reject)
-    s.bind(0, '127.0.0.1', () => resolve(s))
-  })
-}
-
-// Rejects instead of hanging when the event never comes.
-function waitFor (emitter, event, ms = 15000) {
-  let timer
-  return Promise.race([
-    once(emitter, event).finally(() => clearTimeout(timer)),
-    new Promise((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out waiting for '${event}'`)), ms)
-    })
-  ])
-}
 
 // Records the order of the socket's terminal events; resolves on 'close'
 // with { hadError, events, error }. (events.once() would reject on 'error'.)

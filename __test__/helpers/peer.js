@@ -84,14 +84,6 @@ function startPeer (args, { timeoutS = 25, killAfterMs = (timeoutS + 5) * 1000 }
   }
 }
 
-// Message k of a usrsctp-peer source: bytes 0..3 = k big-endian, byte j = (k + j) & 0xff.
-function payload (k, size) {
-  const b = Buffer.allocUnsafe(size)
-  if (size >= 4) b.writeUInt32BE(k >>> 0, 0)
-  for (let j = 4; j < size; j++) b[j] = (k + j) & 0xff
-  return b
-}
-
 // FNV-1a 64 as the peer computes `digest` / `sent_digest`, in 32-bit halves
 // (BigInt per byte would take seconds for 10 MiB). prime = 2^40 + 0x1b3, so
 // h * prime = h * 0x1b3 + (h << 40) mod 2^64.
@@ -119,4 +111,4 @@ class Fnv1a64 {
   }
 }
 
-module.exports = { peerBinary, startPeer, freeUdpPort, payload, Fnv1a64, PEER_BIN, PEER_SRC }
+module.exports = { peerBinary, startPeer, freeUdpPort, Fnv1a64, PEER_BIN, PEER_SRC }
