@@ -37,6 +37,26 @@ pub struct AssocConfig {
 }
 
 impl AssocConfig {
+    /// Small windows and fast timers, for the in-process tests, fuzz targets
+    /// and benches (JavaScript always passes every field).
+    pub fn for_tests(local_port: u32, remote_port: u32) -> Self {
+        AssocConfig {
+            local_port,
+            remote_port,
+            os: 4,
+            mis: 4,
+            rto_initial: 100.0,
+            rto_min: 50.0,
+            rto_max: 1000.0,
+            max_init_retransmits: 4,
+            association_max_retrans: 5,
+            max_message_size: 262144.0,
+            rwnd: 1048576.0,
+            hb_interval: 0.0,
+            valid_cookie_life: 2000.0,
+        }
+    }
+
     pub fn transport(&self) -> Arc<TransportConfig> {
         let max_msg = if self.max_message_size <= 0.0 { u32::MAX } else { self.max_message_size as u32 };
         // sctp-proto reassembles whole messages inside its receive buffer, so the

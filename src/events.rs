@@ -69,6 +69,16 @@ impl Out {
         self.packets.extend_from_slice(p);
         self.lens.push(p.len() as u32);
     }
+
+    /// The packets one by one (the Rust tests and fuzz targets read them so).
+    pub fn each_packet(&self) -> impl Iterator<Item = &[u8]> {
+        let mut at = 0;
+        self.lens.iter().map(move |&len| {
+            let p = &self.packets[at..at + len as usize];
+            at += len as usize;
+            p
+        })
+    }
 }
 
 /// `Out` as JavaScript sees it.

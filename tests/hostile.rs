@@ -10,30 +10,7 @@ use sctp_native::events::{Event, Out};
 use sctp_native::wire;
 
 fn cfg(local: u32, remote: u32) -> AssocConfig {
-    AssocConfig {
-        local_port: local,
-        remote_port: remote,
-        os: 4,
-        mis: 4,
-        rto_initial: 100.0,
-        rto_min: 50.0,
-        rto_max: 1000.0,
-        max_init_retransmits: 4,
-        association_max_retrans: 5,
-        max_message_size: 262144.0,
-        rwnd: 1048576.0,
-        hb_interval: 0.0,
-        valid_cookie_life: 2000.0,
-    }
-}
-
-fn packets(out: &Out) -> impl Iterator<Item = &[u8]> {
-    let mut at = 0;
-    out.lens.iter().map(move |&len| {
-        let p = &out.packets[at..at + len as usize];
-        at += len as usize;
-        p
-    })
+    AssocConfig::for_tests(local, remote)
 }
 
 fn types(pkt: &[u8]) -> Vec<u8> {
@@ -111,14 +88,14 @@ impl Pair {
             if oa.lens.is_empty() && ob.lens.is_empty() {
                 return;
             }
-            for pkt in packets(&oa) {
+            for pkt in oa.each_packet() {
                 let dropped = (self.drop)(Dir::AtoB, pkt);
                 self.log.push((Dir::AtoB, pkt.to_vec(), dropped));
                 if !dropped {
                     self.b.input(self.now, pkt);
                 }
             }
-            for pkt in packets(&ob) {
+            for pkt in ob.each_packet() {
                 let dropped = (self.drop)(Dir::BtoA, pkt);
                 self.log.push((Dir::BtoA, pkt.to_vec(), dropped));
                 if !dropped {
@@ -247,7 +224,7 @@ fn stale_cookie_echo_is_aborted_and_the_client_hears_it() {
     p.b.input(p.now, &echo);
     p.b.pump(p.now);
     let out = p.b.take_out();
-    let answers: Vec<Vec<u8>> = packets(&out).map(types).collect();
+    let answers: Vec<Vec<u8>> = out.each_packet().map(types).collect();
     assert_eq!(answers, [vec![wire::CT_ABORT]]);
     assert_eq!(p.b.association_count(), 0);
 }

@@ -8,21 +8,7 @@ use sctp_native::endpoint::Endpoint;
 use sctp_native::events::{Event, Out};
 
 fn cfg(local: u32, remote: u32) -> AssocConfig {
-    AssocConfig {
-        local_port: local,
-        remote_port: remote,
-        os: 4,
-        mis: 4,
-        rto_initial: 100.0,
-        rto_min: 50.0,
-        rto_max: 1000.0,
-        max_init_retransmits: 4,
-        association_max_retrans: 5,
-        max_message_size: 262144.0,
-        rwnd: 1048576.0,
-        hb_interval: 0.0,
-        valid_cookie_life: 60000.0,
-    }
+    AssocConfig { valid_cookie_life: 60000.0, ..AssocConfig::for_tests(local, remote) }
 }
 
 #[derive(Default)]
@@ -98,10 +84,7 @@ impl Pair {
 }
 
 fn first_data_tsn(out: &Out) -> Option<u32> {
-    let mut at = 0;
-    for &len in &out.lens {
-        let pkt = &out.packets[at..at + len as usize];
-        at += len as usize;
+    for pkt in out.each_packet() {
         for c in sctp_native::wire::chunks(pkt) {
             if c.typ == sctp_native::wire::CT_DATA {
                 return sctp_native::wire::data_info(c.value).map(|d| d.tsn);
@@ -112,10 +95,8 @@ fn first_data_tsn(out: &Out) -> Option<u32> {
 }
 
 fn deliver(out: &Out, to: &mut Endpoint, now: Instant) {
-    let mut at = 0;
-    for &len in &out.lens {
-        to.input(now, &out.packets[at..at + len as usize]);
-        at += len as usize;
+    for pkt in out.each_packet() {
+        to.input(now, pkt);
     }
 }
 
@@ -280,11 +261,8 @@ fn shutdown_acknowledges_the_peers_data_not_our_own() {
     p.a.shutdown(id);
     p.a.pump(p.now);
     let out = p.a.take_out();
-    let mut at = 0;
     let mut shutdown_cum = None;
-    for &len in &out.lens {
-        let pkt = &out.packets[at..at + len as usize];
-        at += len as usize;
+    for pkt in out.each_packet() {
         assert!(sctp_native::wire::checksum_ok(pkt));
         for c in sctp_native::wire::chunks(pkt) {
             if c.typ == sctp_native::wire::CT_SHUTDOWN {

@@ -17,7 +17,7 @@ fn templates() -> Vec<Vec<u8>> {
     let now = Instant::now();
     client.connect(cfg(5001, 5000), now).expect("connect cannot fail on a fresh endpoint");
     client.pump(now);
-    common::packets(&client.take_out()).map(<[u8]>::to_vec).collect()
+    client.take_out().each_packet().map(<[u8]>::to_vec).collect()
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -30,21 +30,7 @@ pub const TIME: u8 = 0x10;
 pub const OTHER: u8 = 0x20;
 
 pub fn cfg(local: u32, remote: u32) -> AssocConfig {
-    AssocConfig {
-        local_port: local,
-        remote_port: remote,
-        os: 4,
-        mis: 4,
-        rto_initial: 100.0,
-        rto_min: 50.0,
-        rto_max: 1000.0,
-        max_init_retransmits: 4,
-        association_max_retrans: 5,
-        max_message_size: 65536.0,
-        rwnd: 131072.0,
-        hb_interval: 500.0,
-        valid_cookie_life: 2000.0,
-    }
+    AssocConfig { max_message_size: 65536.0, rwnd: 131072.0, hb_interval: 500.0, ..AssocConfig::for_tests(local, remote) }
 }
 
 /// What a fuzzer cannot guess about its target, learnt from what the target sent.
@@ -61,7 +47,7 @@ pub struct Learnt {
 impl Learnt {
     /// Learns the tag and cookie from the target's INIT ACKs.
     pub fn learn_from_target(&mut self, out: &Out) {
-        for pkt in packets(out) {
+        for pkt in out.each_packet() {
             for c in wire::chunks(pkt) {
                 if c.typ == wire::CT_INIT_ACK {
                     if let Some(i) = wire::init_info(c.value) {
@@ -77,7 +63,7 @@ impl Learnt {
 
     /// Keeps packets addressed to the target as templates (and their tag).
     pub fn learn_from_peer(&mut self, out: &Out) {
-        for pkt in packets(out) {
+        for pkt in out.each_packet() {
             if let Some(h) = wire::header(pkt) {
                 if h.vtag != 0 {
                     self.tag = h.vtag;
@@ -105,15 +91,6 @@ fn state_cookie(value: &[u8]) -> Option<&[u8]> {
         off += (len + 3) & !3;
     }
     None
-}
-
-pub fn packets(out: &Out) -> impl Iterator<Item = &[u8]> {
-    let mut at = 0;
-    out.lens.iter().map(move |&len| {
-        let p = &out.packets[at..at + len as usize];
-        at += len as usize;
-        p
-    })
 }
 
 /// Splits fuzz input into (ctl, bytes) operations.
@@ -211,10 +188,10 @@ impl Pair {
             self.to_b.learn_from_target(&ob);
             self.to_a.learn_from_peer(&ob);
             self.to_a.learn_from_target(&oa);
-            for pkt in packets(&oa) {
+            for pkt in oa.each_packet() {
                 self.b.input(self.now, pkt);
             }
-            for pkt in packets(&ob) {
+            for pkt in ob.each_packet() {
                 self.a.input(self.now, pkt);
             }
         }
