@@ -1,27 +1,38 @@
 // Types of sctp-native's public API (index.js). The napi-generated
 // binding.d.ts describes the internal native layer and is not part of it.
 /// <reference types="node" />
-import { Duplex, DuplexOptions } from 'stream'
+import { Duplex } from 'stream'
 import { EventEmitter } from 'events'
 import type { Socket as DgramSocket } from 'dgram'
+import type { AddressInfo } from 'net'
 
 /** Any Duplex carrying one SCTP packet per chunk: a DTLS socket, `udpTransport(...)`, `duplexPair()`. */
 export type Transport = Duplex
 
+export type SCTPErrorCode =
+  | 'ECONNRESET' // the peer aborted (or refused our INIT)
+  | 'ETIMEDOUT' // handshake, retransmissions, heartbeats or SHUTDOWN gave up
+  | 'ENOBUFS' // receive buffer exhausted while reassembling
+  | 'EADDRINUSE' // the SCTP port already listens on this transport
+  | 'ERR_SCTP_TRANSPORT_CLOSED' // the transport errored or closed (see `cause`)
+  | 'ERR_SCTP_INTERNAL' // a panic in the native core, contained
+  | 'ERR_SCTP_MESSAGE_TOO_LARGE'
+  | 'ERR_SCTP_INVALID_STREAM'
+  | 'ERR_SCTP_NOT_CONNECTED'
+  | 'ERR_SCTP_STREAM_RESET_FAILED'
+  | 'ERR_SCTP_PPID_WITH_PARTIAL_RELIABILITY'
+  | 'ERR_STREAM_DESTROYED'
+  | 'ERR_SOCKET_CONNECT_IN_PROGRESS'
+  | 'ERR_SERVER_ALREADY_LISTEN'
+  | 'ERR_SERVER_NOT_RUNNING'
+  | 'ERR_INVALID_ARG_TYPE'
+  | 'ERR_INVALID_ARG_VALUE'
+  | 'ERR_OUT_OF_RANGE'
+  | 'ERR_DTLS' // a DTLS error without a code of its own (dtlsTransport)
+
 /** An `Error` with a Node-style `code`. */
 export interface SCTPError extends Error {
-  code:
-    | 'ECONNRESET' // the peer aborted (or refused our INIT)
-    | 'ETIMEDOUT' // handshake or retransmissions gave up
-    | 'ENOBUFS' // receive buffer exhausted while reassembling
-    | 'ERR_SCTP_TRANSPORT_CLOSED' // the transport errored or closed
-    | 'ERR_SCTP_INTERNAL' // a panic in the native core, contained
-    | 'ERR_SCTP_MESSAGE_TOO_LARGE'
-    | 'ERR_SCTP_INVALID_STREAM'
-    | 'ERR_SCTP_STREAM_RESET_FAILED'
-    | 'ERR_SCTP_PPID_WITH_PARTIAL_RELIABILITY'
-    | 'ERR_STREAM_DESTROYED'
-    | (string & {})
+  code: SCTPErrorCode | (string & {})
   cause?: unknown
 }
 
@@ -35,41 +46,43 @@ export interface SocketOptions {
   unordered?: boolean
   /** Accepted for @nodertc/sctp compatibility; sctp-proto always bundles. */
   no_bundle?: boolean
+  /** Bytes queued in SCTP per stream before write() returns false. Default 1 MiB. */
   writableHighWaterMark?: number
 }
 
-export interface ConnectOptions extends SocketOptions {
+/** Settings of the association itself. */
+export interface AssociationOptions {
+  /** Maximum inbound streams (1–65535). Default 2. */
+  MIS?: number
+  /** Requested outbound streams (1–65535). Default 2. */
+  OS?: number
+  /** Largest message sent or accepted, bytes; 0 = unlimited. Default `defaults().max_message_size`. */
+  maxMessageSize?: number
+}
+
+export interface ConnectOptions extends SocketOptions, AssociationOptions {
   /** The transport to run over. Required. */
   transport: Transport
   /** Remote SCTP port (1–65535). Required. */
   port: number
   /** Local SCTP port. Default: `port`. */
   localPort?: number
-  /** Maximum inbound streams. Default 2. */
-  MIS?: number
-  /** Requested outbound streams. Default 2. */
-  OS?: number
   /** Do not send INIT: wait for the peer's INIT from `port`. */
   passive?: boolean
-  /** Largest message sent or accepted, bytes; 0 = unlimited. Default `defaults().max_message_size`. */
-  maxMessageSize?: number
 }
 
-export interface ListenOptions {
+export interface ListenOptions extends AssociationOptions {
   port: number
+  /** Required here unless given to the Server's constructor. */
   transport?: Transport
-  MIS?: number
-  OS?: number
-  maxMessageSize?: number
 }
 
-export interface ServerOptions extends SocketOptions {
+/** Socket options for every accepted socket, and listen() defaults. */
+export interface ServerOptions extends Omit<SocketOptions, 'writableHighWaterMark'>, AssociationOptions {
   transport?: Transport
-  MIS?: number
-  OS?: number
-  maxMessageSize?: number
 }
 
+/** The second argument of a Socket's 'message'. */
 export interface MessageInfo {
   streamId: number
   ppid: number
@@ -94,7 +107,7 @@ export interface StreamStats {
 export interface SocketStats extends StreamStats {
   /** Smoothed round-trip time in ms, measured on DATA/SACK; null before the first sample. */
   rtt: number | null
-  /** sctp-proto's retransmission timeout, ms. */
+  /** sctp-proto's retransmission timeout, ms; null when not connected. */
   rto: number | null
   t3Timeouts: number
   fastRetransmits: number
@@ -102,7 +115,59 @@ export interface SocketStats extends StreamStats {
   dataChunksReceived: number
 }
 
-/** What Socket and SCTPStream share: one message per write. */
+/** Counters of the native endpoint of one transport (shared by its sockets and servers). */
+export interface TransportStats {
+  packetsIn: number
+  packetsOut: number
+  malformed: number
+  badChecksum: number
+  outOfTheBlue: number
+  refusedInits: number
+  panics: number
+  /** Associations alive on the transport. */
+  associations: number
+}
+
+// The catch-all listener overload of a class with typed events: any other
+// event name, but not a typed one with a wrongly typed listener.
+type OtherEvent<E, Known> = E extends Known ? never : E
+
+/** Listener arguments of each SCTPStream event. */
+export interface SCTPStreamEvents {
+  message: [data: Buffer, info: { ppid: number }]
+  data: [data: Buffer]
+  end: []
+  finish: []
+  drain: []
+  bufferedamountlow: []
+  close: []
+  error: [err: SCTPError]
+}
+
+/** Listener arguments of each Socket event. */
+export interface SocketEvents {
+  connect: []
+  message: [data: Buffer, info: MessageInfo]
+  data: [data: Buffer]
+  /** A message arrived on a stream without an SCTPStream yet (only while someone listens). */
+  stream: [stream: SCTPStream, id: number]
+  end: []
+  finish: []
+  drain: []
+  bufferedamountlow: []
+  close: [hadError: boolean]
+  error: [err: SCTPError]
+}
+
+/** Listener arguments of each Server event. */
+export interface ServerEvents {
+  listening: []
+  connection: [socket: Socket]
+  close: []
+  error: [err: SCTPError]
+}
+
+/** What Socket and SCTPStream share: one message per write. Not exported by index.js. */
 declare class MessageDuplex extends Duplex {
   /** One message with explicit metadata. Throws RangeError ERR_SCTP_MESSAGE_TOO_LARGE. */
   send(data: string | Buffer | ArrayBufferView, options?: SendOptions, callback?: (err?: Error | null) => void): boolean
@@ -116,45 +181,36 @@ declare class MessageDuplex extends Duplex {
   messagesSent: number
   messagesReceived: number
   messagesDiscarded: number
+  /** PPID of each write(). */
   ppid: number
+  /** Whether write() sends unordered. */
   unordered: boolean
 }
 
-export interface TransportStats {
-  packetsIn: number
-  packetsOut: number
-  malformed: number
-  badChecksum: number
-  outOfTheBlue: number
-  refusedInits: number
-  panics: number
-  associations: number
-}
-
 /**
- * One SCTP stream of an association: writes are messages on it, reads its messages.
- * end() resets our outgoing side (RFC 6525); 'close' once both directions are reset.
+ * One SCTP stream of an association (`socket.createStream(id)` or the 'stream'
+ * event): writes are messages on it, reads its messages. end() resets our
+ * outgoing side (RFC 6525); 'close' once both directions are reset.
  */
 export declare class SCTPStream extends MessageDuplex {
+  protected constructor(socket: Socket, id: number, options?: StreamOptions)
   readonly socket: Socket
   readonly id: number
   readonly stream_id: number
   stats(): StreamStats
-  on(event: 'message', listener: (data: Buffer, info: { ppid: number }) => void): this
-  on(event: 'bufferedamountlow' | 'end' | 'close' | 'drain' | 'finish', listener: () => void): this
-  on(event: 'error', listener: (err: SCTPError) => void): this
-  on(event: 'data', listener: (data: Buffer) => void): this
-  on(event: string | symbol, listener: (...args: any[]) => void): this
-  once(event: 'message', listener: (data: Buffer, info: { ppid: number }) => void): this
-  once(event: string | symbol, listener: (...args: any[]) => void): this
+  on<K extends keyof SCTPStreamEvents>(event: K, listener: (...args: SCTPStreamEvents[K]) => void): this
+  on<E extends string | symbol>(event: OtherEvent<E, keyof SCTPStreamEvents>, listener: (...args: any[]) => void): this
+  once<K extends keyof SCTPStreamEvents>(event: K, listener: (...args: SCTPStreamEvents[K]) => void): this
+  once<E extends string | symbol>(event: OtherEvent<E, keyof SCTPStreamEvents>, listener: (...args: any[]) => void): this
 }
 
+/** Options of `socket.createStream()`. Partial reliability (RFC 3758) needs a WebRTC PPID (50–57). */
 export type StreamOptions = {
   ppid?: number
   unordered?: boolean
   writableHighWaterMark?: number
 } & (
-  /** Partial reliability (RFC 3758), at most one of the two; needs a WebRTC PPID (50–57). */
+  /** At most one of the two. */
   | { maxRetransmits?: number; maxPacketLifeTime?: never }
   | { maxPacketLifeTime?: number; maxRetransmits?: never }
 )
@@ -163,61 +219,50 @@ export type StreamOptions = {
 export declare class Socket extends MessageDuplex {
   constructor(options?: SocketOptions)
   connect(options: ConnectOptions, connectListener?: () => void): this
-  /** Negotiated outbound streams (after 'connect'): min(local OS, peer MIS). */
+  /** Outbound streams: requested until 'connect', then negotiated (min(local OS, peer MIS)). */
   OS: number | undefined
-  /** Negotiated inbound streams (after 'connect'): min(local MIS, peer OS). */
+  /** Inbound streams: requested until 'connect', then negotiated (min(local MIS, peer OS)). */
   MIS: number | undefined
   localPort: number | undefined
   remotePort: number | undefined
   connecting: boolean
+  /** Stream of each write(). */
   stream_id: number
   no_bundle: boolean
   stats(): SocketStats
-  /** A stream for `id` (< socket.OS); throws RangeError otherwise. */
+  /** A stream for `id` (< socket.OS); throws RangeError ERR_OUT_OF_RANGE otherwise. */
   createStream(id: number, options?: StreamOptions): SCTPStream
+  /** `address` and `family` are the transport's when it has an address() (udpTransport). */
   address(): { port: number | undefined; address: string | undefined; family: string }
+  /** null before connect(). */
   transportStats(): TransportStats | null
-
-  on(event: 'connect', listener: () => void): this
-  on(event: 'data', listener: (data: Buffer) => void): this
-  on(event: 'message', listener: (data: Buffer, info: MessageInfo) => void): this
-  on(event: 'stream', listener: (stream: SCTPStream, id: number) => void): this
-  on(event: 'end', listener: () => void): this
-  on(event: 'close', listener: (hadError: boolean) => void): this
-  on(event: 'error', listener: (err: SCTPError) => void): this
-  on(event: 'drain' | 'finish' | 'bufferedamountlow', listener: () => void): this
-  on(event: string | symbol, listener: (...args: any[]) => void): this
-  once(event: 'connect', listener: () => void): this
-  once(event: 'data', listener: (data: Buffer) => void): this
-  once(event: 'message', listener: (data: Buffer, info: MessageInfo) => void): this
-  once(event: 'stream', listener: (stream: SCTPStream, id: number) => void): this
-  once(event: 'close', listener: (hadError: boolean) => void): this
-  once(event: 'error', listener: (err: SCTPError) => void): this
-  once(event: string | symbol, listener: (...args: any[]) => void): this
+  on<K extends keyof SocketEvents>(event: K, listener: (...args: SocketEvents[K]) => void): this
+  on<E extends string | symbol>(event: OtherEvent<E, keyof SocketEvents>, listener: (...args: any[]) => void): this
+  once<K extends keyof SocketEvents>(event: K, listener: (...args: SocketEvents[K]) => void): this
+  once<E extends string | symbol>(event: OtherEvent<E, keyof SocketEvents>, listener: (...args: any[]) => void): this
 }
 
 /** Accepts associations on one SCTP port of a transport, with net.Server semantics. */
 export declare class Server extends EventEmitter {
+  constructor(connectionListener?: (socket: Socket) => void)
   constructor(options?: ServerOptions, connectionListener?: (socket: Socket) => void)
   listening: boolean
+  /** Associations beyond this are aborted right after their handshake. */
   maxConnections: number | undefined
   localPort: number | undefined
   listen(port: number, callback?: () => void): this
   listen(options: ListenOptions, callback?: () => void): this
-  close(callback?: (err?: Error) => void): this
-  address(): { port: number; family: string; address: null } | null
+  /** Stops accepting; the callback and 'close' follow the last accepted association's close. */
+  close(callback?: (err?: SCTPError) => void): this
+  address(): { port: number; family: 'SCTP'; address: null } | null
   getConnections(callback: (err: Error | null, count: number) => void): this
-  on(event: 'listening' | 'close', listener: () => void): this
-  on(event: 'connection', listener: (socket: Socket) => void): this
-  on(event: 'error', listener: (err: SCTPError) => void): this
-  on(event: string | symbol, listener: (...args: any[]) => void): this
-  once(event: 'listening' | 'close', listener: () => void): this
-  once(event: 'connection', listener: (socket: Socket) => void): this
-  once(event: 'error', listener: (err: SCTPError) => void): this
-  once(event: string | symbol, listener: (...args: any[]) => void): this
+  on<K extends keyof ServerEvents>(event: K, listener: (...args: ServerEvents[K]) => void): this
+  on<E extends string | symbol>(event: OtherEvent<E, keyof ServerEvents>, listener: (...args: any[]) => void): this
+  once<K extends keyof ServerEvents>(event: K, listener: (...args: ServerEvents[K]) => void): this
+  once<E extends string | symbol>(event: OtherEvent<E, keyof ServerEvents>, listener: (...args: any[]) => void): this
 }
 
-/** Module defaults, named as the Linux net.sctp sysctls. */
+/** Module defaults, named as the Linux net.sctp sysctls; they apply to associations started later. */
 export interface Defaults {
   /** Initial retransmission timeout, ms. */
   rto_initial: number
@@ -225,15 +270,15 @@ export interface Defaults {
   rto_max: number
   /** INIT/COOKIE-ECHO retransmissions before 'error' ETIMEDOUT. */
   max_init_retransmits: number
-  /** Consecutive retransmission timeouts without word from the peer before 'error' ETIMEDOUT. */
+  /** Consecutive retransmission timeouts (or unanswered heartbeats) before 'error' ETIMEDOUT. */
   association_max_retrans: number
   /** Accepted, not honoured: sctp-proto's delayed-ACK timer is a fixed 200 ms. */
   sack_timeout: number
   /** Accepted, not honoured by sctp-proto. */
   sack_freq: number
-  /** Accepted, not honoured: sctp-proto sends no heartbeats. */
+  /** Idle time before a HEARTBEAT, ms; 0 = none. */
   hb_interval: number
-  /** Accepted, not honoured by sctp-proto. */
+  /** How long an incoming association may wait for its COOKIE ECHO, ms. */
   valid_cookie_life: number
   /** Largest message, bytes; 0 = unlimited. */
   max_message_size: number
@@ -241,20 +286,84 @@ export interface Defaults {
   rwnd: number
 }
 
+/** Reads the module defaults, or changes some (validated: throws on unknown names or bad values). */
 export declare function defaults(params?: Partial<Defaults>): Defaults
 export declare function connect(options: ConnectOptions, connectListener?: () => void): Socket
 export declare const createConnection: typeof connect
 export declare function createServer(connectionListener?: (socket: Socket) => void): Server
 export declare function createServer(options?: ServerOptions, connectionListener?: (socket: Socket) => void): Server
 
-/** A UDP socket as a transport. Without `port` the first datagram's sender becomes the peer. */
+/** What udpTransport() returns. */
+export interface UdpTransport extends Duplex {
+  /** Datagrams from another sender than the peer: dropped. */
+  dropped: number
+  /** The peer, once known. */
+  remote(): { port: number; address: string } | null
+  /** The UDP socket's address. */
+  address(): AddressInfo
+}
+
+/**
+ * A bound or binding UDP socket as a transport. Without `port` the first
+ * datagram's sender becomes the peer. `bufferSize` (default 4 MiB, 0 = leave
+ * alone) sets the kernel buffers. Destroying the transport closes the socket.
+ */
 export declare function udpTransport(
   socket: DgramSocket,
   options?: { port?: number; address?: string; bufferSize?: number }
-): Duplex & { dropped: number; remote(): { port: number; address: string } | null }
+): UdpTransport
 
 /** Two connected in-memory transports (delivery on setImmediate). */
 export declare function duplexPair(): [Duplex, Duplex]
+
+/** A werift-dtls event (werift's `Event<T>`): what dtlsTransport() subscribes to. */
+export interface DtlsEvent<T extends any[]> {
+  subscribe(execute: (...args: T) => void): { unSubscribe(): void }
+}
+
+/** What dtlsTransport() needs of a DTLS socket: werift-dtls's DtlsClient and DtlsServer have it. */
+export interface DtlsSocketLike {
+  /** Sends one application-data record. */
+  send(data: Buffer): unknown
+  /** Writes wait while false. */
+  connected: boolean
+  onConnect: DtlsEvent<any[]>
+  onData: DtlsEvent<[Buffer]>
+  onClose?: DtlsEvent<any[]>
+  onError?: DtlsEvent<[Error]>
+  close?(): unknown
+}
+
+/** What dtlsTransport() returns: a Duplex of DTLS records that emits 'secureConnect' after the handshake. */
+export interface DtlsTransport<T extends DtlsSocketLike = DtlsSocketLike> extends Duplex {
+  /** The DTLS socket given to dtlsTransport(). */
+  readonly dtls: T
+}
+
+/** A DtlsClient or DtlsServer as an SCTP transport; destroy() closes it. */
+export declare function dtlsTransport<T extends DtlsSocketLike>(dtls: T): DtlsTransport<T>
+
+/** werift-dtls's `Transport` over a dgram socket, as dtlsUdp() makes it. */
+export interface DtlsUdp {
+  readonly type: 'udp'
+  closed: boolean
+  /** Datagrams from another sender than the peer: dropped. */
+  dropped: number
+  /** Set by the DTLS socket. */
+  onData: (data: Buffer, addr: readonly [string, number]) => void
+  readonly address: AddressInfo
+  send(data: Buffer, addr?: readonly [string, number]): Promise<void>
+  /** Closes the UDP socket too. */
+  close(): Promise<void>
+  remote(): { port: number; address: string } | null
+}
+
+/**
+ * A bound dgram socket as werift-dtls's `transport` option. With `port`
+ * (address default 127.0.0.1) datagrams go there; without, the first
+ * datagram's sender becomes the peer.
+ */
+export declare function dtlsUdp(socket: DgramSocket, options?: { port?: number; address?: string }): DtlsUdp
 
 export declare const PPID: Readonly<{
   SCTP: 0; IUA: 1; M2UA: 2; M3UA: 3; SUA: 4; M2PA: 5; V5UA: 6; H248: 7; BICC: 8; TALI: 9
@@ -266,3 +375,6 @@ export declare const PPID: Readonly<{
   WEBRTC_STRING: 51; WEBRTC_BINARY: 53; PUA: 55; WEBRTC_STRING_EMPTY: 56; WEBRTC_BINARY_EMPTY: 57
   XWAP: 58; XWCP: 59; NGAP: 60; XNAP: 61
 }>
+
+// Only the declarations marked `export` are the module's (MessageDuplex and OtherEvent are not).
+export {}

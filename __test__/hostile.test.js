@@ -521,6 +521,7 @@ test('a panic inside one association ends it with ERR_SCTP_INTERNAL; another on 
   assert.equal(hadError, true)
   assert.equal(errors.length, 1)
   assert.equal(errors[0].code, 'ERR_SCTP_INTERNAL')
+  assert.match(errors[0].message, /test hook: poisoned association/, 'the panic message and place reach the error')
   for (let i = 0; i < 20; i++) await exchange(bystander, bystander, `echo ${i} after the panic`) // an echo server
   assert.equal(bystander.transportStats().panics, 1)
   assert.equal(bystander.transportStats().associations, 1)

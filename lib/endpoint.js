@@ -40,6 +40,7 @@ class Endpoint {
     this.timer = null
     this.timerAt = Infinity
     this.dead = null
+    this.nativeSeen = undefined // native stats at the last batch, for sctp:native
     // The first packet of an event-loop turn goes in at once (latency); the
     // ones that follow it in the same turn wait for the check phase and go
     // in together (one crossing, one output poll for the whole batch).
@@ -119,6 +120,7 @@ class Endpoint {
     this.inbox = []
     if (this.dead) return
     log.packet('in %d packets', packets.length)
+    if (log.trace.enabled) for (const p of packets) log.trace('in  %s', log.describePacket(p))
     this.dispatch(this.call(() => this.native.input(packets)))
   }
 
@@ -144,6 +146,7 @@ class Endpoint {
       return fn()
     } catch (err) {
       if (this.dead) throw err
+      log.native('native call threw (a caught panic); every association on this transport ends: %s', err.message)
       const e = withCode(Error, 'ERR_SCTP_INTERNAL', `internal error in the SCTP stack: ${err.message}`)
       this.fail(e)
       throw e
@@ -151,12 +154,16 @@ class Endpoint {
   }
 
   dispatch (out) {
+    if (log.native.enabled) this.logNative()
     if (!out) return this.arm(undefined)
     const { packets, lens, data, meta, events, timeout } = out
     // A transport that ended its writable side is a dead link: packets are lost.
     const t = this.transport
     let off = 0
     if (lens.length && !t.writableEnded && !t.destroyed) {
+      if (log.trace.enabled) {
+        for (let i = 0, o = 0; i < lens.length; o += lens[i++]) log.trace('out %s', log.describePacket(packets.subarray(o, o + lens[i])))
+      }
       for (let i = 0; i < lens.length; i++) {
         const len = lens[i]
         t.write(packets.subarray(off, off + len))
@@ -176,12 +183,19 @@ class Endpoint {
     for (const ev of events) {
       if (ev.kind === 'connect') continue
       const owner = this.owners.get(ev.assoc)
-      log.state('association %d: %s%s', ev.assoc, ev.kind, ev.code ? ` ${ev.code}` : '')
+      log.state('association %d: %s%s', ev.assoc, ev.kind, ev.code ? ` ${ev.code}: ${ev.message}` : '')
       if (ev.kind === 'close') this.owners.delete(ev.assoc)
       if (owner) owner._onEvent(ev)
     }
     this.arm(timeout)
     if (events.length) this.release()
+  }
+
+  // sctp:native: what the core dropped or contained since the last batch.
+  logNative () {
+    const stats = this.native.stats()
+    log.nativeChanges(this.nativeSeen, stats)
+    this.nativeSeen = stats
   }
 
   onConnect (ev) {

@@ -9,8 +9,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::panic::{self, catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Once};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -20,6 +21,30 @@ use crate::assoc::{Assoc, Ending, SendError};
 use crate::config::AssocConfig;
 use crate::events::{Event, Out};
 use crate::wire::{self, Inbound};
+
+thread_local! {
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Every panic in here is caught and reported as an association's error, so
+/// the hook only records what and where for that error's message; the default
+/// hook (stderr, backtrace) still runs when RUST_BACKTRACE is set.
+fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let default = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            LAST_PANIC.with(|p| *p.borrow_mut() = Some(info.to_string().replace('\n', " ")));
+            if std::env::var_os("RUST_BACKTRACE").is_some() {
+                default(info);
+            }
+        }));
+    });
+}
+
+fn last_panic() -> String {
+    LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| "panic".into())
+}
 
 /// The transport is a point-to-point pipe: sctp-proto wants an address, any will do.
 const PEER: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 5000));
@@ -70,6 +95,7 @@ impl Default for Endpoint {
 
 impl Endpoint {
     pub fn new() -> Self {
+        install_panic_hook();
         // Every endpoint can accept: the driver decides which INITs get this far.
         let proto = ProtoEndpoint::new(Arc::new(EndpointConfig::new()), Some(Arc::new(ServerConfig::new())));
         Endpoint {
@@ -158,7 +184,10 @@ impl Endpoint {
             self.proto.handle(now, PEER, None, None, Bytes::copy_from_slice(pkt))
         }));
         match routed {
-            Err(_) => self.counters.panics += 1,
+            Err(_) => {
+                self.counters.panics += 1;
+                last_panic();
+            }
             Ok(None) => self.out_of_the_blue(&h, pkt),
             Ok(Some((handle, DatagramEvent::NewAssociation(proto)))) => {
                 let Some(l) = self.listeners.get(&h.dst_port) else { return };
@@ -424,7 +453,7 @@ impl Endpoint {
     fn crash(&mut self, id: u32) {
         self.counters.panics += 1;
         if let Some(a) = self.assocs.get_mut(&id) {
-            a.ending = Some(Ending::Error("ERR_SCTP_INTERNAL", "internal error in the SCTP stack (panic caught)".into()));
+            a.ending = Some(Ending::Error("ERR_SCTP_INTERNAL", format!("internal error in the SCTP stack: {}", last_panic())));
             if let Some(tag) = a.peer_tag {
                 self.out.packet(&wire::abort_packet(a.local_port, a.remote_port, tag, false, false));
             }

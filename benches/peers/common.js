@@ -2,17 +2,28 @@
 // The workloads, written once against a small adapter each implementation
 // provides (native.js, werift.js, nodertc.js):
 //
-//   adapter.open(wire, workload) -> Promise<{ client, server, close(): Promise }>
+//   adapter.open(link, workload) -> Promise<{ client, server, close(): Promise }>
+//                                link: an emulatedPair (lib/emulator.js), [a, b]
 //   end.write(buf) -> bool       false: wait for end.writable() before more
 //   end.writable() -> Promise    resolves once more may be written
 //   end.onMessage(fn)            fn(buf) for each received message
+//   adapter.idle(count) -> Promise<{ opened, close(): Promise }>
+//                                `count` associations opened at once and left idle
+//
+// Every JS implementation runs over lib/emulator.js with no impairment but the
+// loss workload's (seeded, so a run drops the same packets every time): one
+// chunk = one packet, delivered on a later setImmediate, as a network would.
 //
 // Usage: node benches/peers/<impl>.js [--quick] [--only bulk,small,...] [--budget S]
 // Human-readable lines go to stderr; stdout gets one JSON line with every number.
-const { Wire } = require('./pair')
+const v8 = require('v8')
+const vm = require('vm')
+const { emulatedPair } = require('../../lib/emulator')
 
 const MIB = 1048576
-const WORKLOADS = ['bulk', 'small', 'pingpong', 'handshakes', 'loss']
+const WORKLOADS = ['bulk', 'small', 'pingpong', 'handshakes', 'loss', 'memory']
+const SEED = 0x2545f491
+const link = () => emulatedPair({ seed: SEED })
 
 // Full sizes, as in the engine bench; an adapter may scale them down (see `scale`).
 const FULL = {
@@ -20,7 +31,8 @@ const FULL = {
   small: { count: 200000, size: 100 },
   pingpong: { count: 5000, size: 64 },
   handshakes: { count: 1000 },
-  loss: { bytes: 64 * MIB, size: 16384, rate: 0.01 }
+  loss: { bytes: 64 * MIB, size: 16384, rate: 0.01 },
+  memory: { count: 10000 }
 }
 
 function parseArgs (argv) {
@@ -42,9 +54,9 @@ const log = (...a) => process.stderr.write(a.join(' ') + '\n')
 // One way, client -> server: `bytes` in `size` messages. Time is first write
 // to last byte received.
 async function oneWay (adapter, { name, bytes, size, rate = 0 }, budgetMs) {
-  const wire = new Wire()
-  const conn = await adapter.open(wire, name)
-  wire.loss = rate // after the handshake: loss applies to the data phase only
+  const pair = link()
+  const conn = await adapter.open(pair, name)
+  pair.set({ loss: rate }) // after the handshake: loss applies to the data phase only
   const msg = Buffer.alloc(size, 0x5a)
   let got = 0
   let msgs = 0
@@ -67,7 +79,8 @@ async function oneWay (adapter, { name, bytes, size, rate = 0 }, budgetMs) {
   }
   await done
   const secs = (now() - t0) / 1000
-  const result = { bytes: got, msgs, secs, capped, dropped: wire.dropped, packets: wire.packets }
+  const { aToB, bToA } = pair.stats
+  const result = { bytes: got, msgs, secs, capped, dropped: aToB.lost + bToA.lost, packets: aToB.written + bToA.written }
   await closeSoon(conn)
   return result
 }
@@ -78,7 +91,7 @@ function closeSoon (conn) {
 }
 
 async function pingPong (adapter, { count, size }, budgetMs) {
-  const conn = await adapter.open(new Wire(), 'pingpong')
+  const conn = await adapter.open(link(), 'pingpong')
   conn.server.onMessage((m) => conn.server.write(m))
   let waiter = null
   conn.client.onMessage(() => { const w = waiter; waiter = null; w() })
@@ -107,10 +120,35 @@ async function handshakes (adapter, { count }, budgetMs) {
   let capped = false
   for (; n < count; n++) {
     if (now() - start > budgetMs) { capped = true; break }
-    const conn = await adapter.open(new Wire(), 'handshakes')
+    const conn = await adapter.open(link(), 'handshakes')
     await conn.close()
   }
   return { count: n, secs: (now() - start) / 1000, capped }
+}
+
+// RSS growth per idle association end: both ends live in this process, so the
+// growth is divided by 2 × count, as the engine does. A few associations opened
+// and closed first keep code loaded and JIT-compiled on first use out of it.
+async function memory (adapter, { count }, budgetMs) {
+  v8.setFlagsFromString('--expose-gc')
+  const gc = vm.runInNewContext('gc')
+  const settle = async () => { for (let i = 0; i < 3; i++) { gc(); await new Promise(setImmediate) } }
+  await (await adapter.idle(10)).close()
+  await settle()
+  const before = process.memoryUsage()
+  const start = now()
+  const idle = await adapter.idle(count, budgetMs)
+  const secs = (now() - start) / 1000
+  await settle()
+  const after = process.memoryUsage()
+  const ends = 2 * idle.opened
+  return {
+    opened: idle.opened,
+    secs,
+    rss: (after.rss - before.rss) / ends,
+    heap: (after.heapUsed - before.heapUsed) / ends,
+    capped: idle.opened < count
+  }
 }
 
 // A hard limit over the soft budget, so a stalled workload cannot hang the run.
@@ -128,7 +166,7 @@ async function main (adapter) {
   const budgetMs = args.budget * 1000
   const out = { impl: adapter.name, version: adapter.version, quick: args.quick, budget_s: args.budget, notes: adapter.notes || [], scaled: {} }
   for (const w of WORKLOADS) {
-    if (!args.only.includes(w)) continue
+    if (!args.only.includes(w) || (w === 'memory' && !adapter.idle)) continue
     const size = { ...FULL[w], ...(adapter.scale && adapter.scale[w]) }
     for (const k of Object.keys(size)) {
       if (size[k] !== FULL[w][k]) out.scaled[`${w}.${k}`] = { value: size[k], full: FULL[w][k] }
@@ -138,7 +176,7 @@ async function main (adapter) {
       if (size.count) size.count = Math.max(50, Math.floor(size.count / 4))
     }
     try {
-      const run = { bulk: oneWay, small: oneWay, loss: oneWay, pingpong: pingPong, handshakes }[w]
+      const run = { bulk: oneWay, small: oneWay, loss: oneWay, pingpong: pingPong, handshakes, memory }[w]
       const s = w === 'small' ? { name: w, bytes: size.count * size.size, size: size.size } : { name: w, ...size }
       const r = await hardTimeout(run(adapter, s, budgetMs), budgetMs + 30000)
       report(out, w, r, size)
@@ -173,6 +211,11 @@ function report (out, w, r, size) {
     out.handshakes_s = Math.round(r.count / r.secs)
     out.handshakes = r.count
     log(`${out.impl} handshakes ${out.handshakes_s}/s (${r.count} opened and closed in ${round(r.secs, 2)} s)${c}`)
+  } else if (w === 'memory') {
+    out.idle_bytes_per_assoc = Math.round(r.rss)
+    out.idle_heap_bytes_per_assoc = Math.round(r.heap)
+    out.idle_assocs = r.opened
+    log(`${out.impl} memory ${Math.round(r.rss)} B RSS per idle association end, of which JS heap ${Math.round(r.heap)} B (${r.opened} open, both ends here; opened in ${round(r.secs, 2)} s)${c}`)
   }
   if (r.capped) out[`${w}_capped`] = true
 }

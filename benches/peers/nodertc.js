@@ -1,6 +1,6 @@
 'use strict'
 // @nodertc/sctp (plain-JS RFC 4960, the API sctp-native copies) over the same
-// in-memory Duplex pair. Its path MTU is fixed at 1500 (not configurable).
+// emulated link as the others (common.js). Its path MTU is fixed at 1500 (not configurable).
 //
 // Its write backpressure can stall for good: association.SEND() parks the
 // write callback when flightsize >= cwnd, and onSack() checks whether to
@@ -13,7 +13,6 @@
 // scaled down to keep each workload under 60 s.
 const sctp = require('@nodertc/sctp')
 const { once } = require('events')
-const { duplexPair } = require('./pair')
 const { streamEnd } = require('./streams')
 const { main } = require('./common')
 
@@ -29,8 +28,7 @@ function recheckDrain (socket) {
   })
 }
 
-async function open (wire) {
-  const { a, b } = duplexPair(wire)
+async function open ([a, b]) {
   const server = sctp.createServer({ transport: b })
   const accepted = once(server, 'connection')
   server.listen({ port: 5000 })
