@@ -177,6 +177,14 @@ impl Endpoint {
             }
             None => pkt,
         };
+        if let Some((typ, tag)) = wire::invalid_init(pkt) {
+            // Discarded; an INIT is refused with an ABORT on its own tag (§3.3.2).
+            self.counters.malformed += 1;
+            if typ == wire::CT_INIT && tag != 0 && h.vtag == 0 {
+                self.send_raw(&wire::abort_packet(h.dst_port, h.src_port, tag, false, false));
+            }
+            return;
+        }
         if h.vtag == 0 && !self.admit_init(&h, pkt) {
             return;
         }

@@ -120,6 +120,20 @@ pub fn init_info(value: &[u8]) -> Option<InitInfo> {
     })
 }
 
+/// An INIT or INIT ACK that RFC 9260 §3.3.2–3 says to discard: a zero
+/// Initiate Tag, or zero outbound or inbound streams (sctp-proto accepted
+/// them and connected with no usable stream; found by fuzzing). Returns the
+/// chunk type and its Initiate Tag.
+pub fn invalid_init(pkt: &[u8]) -> Option<(u8, u32)> {
+    chunks(pkt)
+        .filter(|c| c.typ == CT_INIT || c.typ == CT_INIT_ACK)
+        .find_map(|c| match init_info(c.value) {
+            Some(i) if i.initiate_tag != 0 && i.outbound_streams != 0 && i.inbound_streams != 0 => None,
+            Some(i) => Some((c.typ, i.initiate_tag)),
+            None => Some((c.typ, 0)),
+        })
+}
+
 /// The DATA chunk fields the PPID translation needs.
 pub struct DataInfo {
     pub tsn: u32,

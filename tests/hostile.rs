@@ -153,6 +153,37 @@ fn init_chunk(tag: u32, arwnd: u32, os: u16, mis: u16, tsn: u32) -> Vec<u8> {
 
 // --- found by fuzzing ---------------------------------------------------------------
 
+/// The JS fuzzer connected a client whose INIT ACK had been forged with zero
+/// inbound streams: OS 0, not a single usable stream. RFC 9260 §3.3.2–3:
+/// such an INIT / INIT ACK is discarded (an INIT answered with ABORT).
+#[test]
+fn init_and_init_ack_with_zero_streams_are_discarded() {
+    for (os, mis) in [(0u16, 4u16), (4, 0)] {
+        let mut p = Pair::new();
+        p.b.input(p.now, &packet(5001, 5000, 0, &[&init_chunk(0x1234_5678, 65536, os, mis, 1)]));
+        let out = p.b.take_out();
+        let answers: Vec<Vec<u8>> = out.each_packet().map(types).collect();
+        assert_eq!(answers, vec![vec![wire::CT_ABORT]], "INIT with OS {os} MIS {mis}");
+        assert_eq!(wire::header(out.each_packet().next().unwrap()).unwrap().vtag, 0x1234_5678);
+        assert_eq!(p.b.association_count(), 0);
+
+        // A forged INIT ACK with zero streams reaches the client before the real one.
+        let a_id = p.a.connect(cfg(5001, 5000), p.now).unwrap();
+        p.a.pump(p.now);
+        let init = p.a.take_out().each_packet().next().unwrap().to_vec();
+        let tag = wire::init_info(&wire::chunks(&init).next().unwrap().value).unwrap().initiate_tag;
+        let mut ack = init_chunk(0x0bad_cafe, 65536, os, mis, 1);
+        ack[0] = wire::CT_INIT_ACK;
+        p.a.input(p.now, &packet(5000, 5001, tag, &[&ack]));
+        p.a.pump(p.now);
+        assert!(p.a.take_out().lens.is_empty(), "no COOKIE ECHO for the forged INIT ACK");
+        p.b.input(p.now, &init);
+        p.drive();
+        let c = p.events_a.iter().find(|e| e.kind == "connect" && e.assoc == a_id).expect("the real handshake completes");
+        assert_eq!((c.os, c.mis), (Some(4), Some(4)));
+    }
+}
+
 /// The fuzzer (__test__/fuzz.test.js) left a server in SHUTDOWN-ACK-SENT for
 /// good: the client had closed, answered each retransmitted SHUTDOWN ACK with
 /// a SHUTDOWN COMPLETE carrying the T bit (RFC 9260 §8.4 rule 5), and
