@@ -5,9 +5,10 @@
 //
 //   node benches/run.js [--runs N] [--quick] [--only engine,native,werift,nodertc,usrsctp]
 //
-// Rows come from benches/peers/*.js (JS, in-memory pair), `cargo bench --bench
-// engine` (the Rust ceiling: sctp-proto with no JS), and usrsctp-peer over UDP
-// loopback (a reference from C; another transport, so no ratio).
+// Rows come from benches/peers/*.js (JS, over lib/emulator.js), `cargo bench
+// --bench engine` (the Rust ceiling: sctp-proto with no JS), and usrsctp-peer
+// over UDP loopback: against itself (a reference from C) and against
+// sctp-native (benches/peers/udp.js) both ways, in a table of their own.
 const { execFile, execFileSync } = require('child_process')
 const fs = require('fs')
 const os = require('os')
@@ -15,7 +16,11 @@ const path = require('path')
 
 const ROOT = path.join(__dirname, '..')
 const PEER = path.join(ROOT, '.peer', 'usrsctp-peer')
-const WORKLOADS = ['bulk', 'small', 'pingpong', 'handshakes', 'loss']
+const PEER_SRC = path.join(ROOT, '..', 'shared', 'peers', 'usrsctp') // its build.sh and README
+const NATIVE_UDP = [process.execPath, path.join(__dirname, 'peers', 'udp.js')] // takes usrsctp-peer's flags
+const WORKLOADS = ['bulk', 'small', 'pingpong', 'handshakes', 'loss', 'memory']
+const MIB = 1048576
+const PREFIX = { memory: 'idle' } // the JSON keys of a workload start with this (default: its name)
 const JS_IMPLS = { native: 'sctp-native', werift: 'werift-sctp', nodertc: '@nodertc/sctp' }
 
 function parseArgs (argv) {
@@ -80,9 +85,10 @@ async function jsImpl (key, args) {
     const j = r.json
     for (const n of j.notes) note(name, n)
     for (const [k, v] of Object.entries(j.scaled)) note(name, `scaled down: ${k} ${v.value} instead of ${v.full}`)
-    if (j[`${w}_capped`]) note(name, `${w}: stopped at the ${args.budget} s budget in some runs (rate over what completed)`)
-    for (const k of Object.keys(j)) if (typeof j[k] === 'number' && k.startsWith(w)) put(name, k, j[k])
-    log(`  ${name} ${w}: ${Object.keys(j).filter((k) => k.startsWith(w) && typeof j[k] === 'number').map((k) => `${k}=${j[k]}`).join(' ')}`)
+    if (j[`${w}_capped`]) note(name, `${w}: stopped at the ${args.budget} s budget in some runs (${w === 'memory' ? `${j.idle_assocs} associations` : 'rate over what completed'})`)
+    const keys = Object.keys(j).filter((k) => typeof j[k] === 'number' && k.startsWith(PREFIX[w] || w))
+    for (const k of keys) put(name, k, j[k])
+    log(`  ${name} ${w}: ${keys.map((k) => `${k}=${j[k]}`).join(' ')}`)
   }
 }
 
@@ -99,42 +105,54 @@ async function engine (args) {
   log(`  engine: ${Object.entries(r.json).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k}=${v}`).join(' ')}`)
 }
 
-// usrsctp-peer → usrsctp-peer over UDP on 127.0.0.1: bulk (sink/source) and ping (echo/ping).
+// Over UDP on 127.0.0.1, with usrsctp-peer: bulk usrsctp→usrsctp (the
+// reference) and, with native in --only, sctp-native→usrsctp and
+// usrsctp→sctp-native; then ping-pong usrsctp→usrsctp.
 async function usrsctp (args) {
   if (!fs.existsSync(PEER)) {
-    log('  building usrsctp-peer (/work/shared/peers/usrsctp/build.sh) ...')
+    log(`  building usrsctp-peer (${path.relative(ROOT, PEER_SRC)}/build.sh) ...`)
     try {
-      execFileSync('/work/shared/peers/usrsctp/build.sh', [path.dirname(PEER)], { stdio: ['ignore', 'ignore', 'pipe'] })
+      execFileSync('sh', [path.join(PEER_SRC, 'build.sh'), path.dirname(PEER)], { stdio: ['ignore', 'ignore', 'pipe'] })
     } catch (e) {
       note('usrsctp', `build failed: ${String(e.stderr || e.message).trim().split('\n').pop()}`)
       return
     }
   }
-  const port = 20000 + Math.floor(Math.random() * 40000)
-  const bytes = args.quick ? 16 << 20 : 64 << 20
-  const pair = async (server, client) => {
-    const s = runJson(PEER, ['--listen', String(port), '--timeout', '60', ...server], { timeoutMs: 70000 })
-    await new Promise((resolve) => setTimeout(resolve, 300)) // let it bind
-    const c = await runJson(PEER, ['--connect', String(port), '--timeout', '60', ...client], { timeoutMs: 70000 })
+  // A listener on a fresh port, then the connecting side. A listener still
+  // starting when the INIT goes out costs an INIT retransmission (3 s), not a
+  // wrong figure: rates are from the first byte received.
+  const pair = async ([lcmd, ...lpre], lflags, [ccmd, ...cpre], cflags) => {
+    const port = String(20000 + Math.floor(Math.random() * 40000))
+    const s = runJson(lcmd, [...lpre, '--listen', port, '--timeout', '60', ...lflags], { timeoutMs: 70000 })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const c = await runJson(ccmd, [...cpre, '--connect', port, '--timeout', '60', ...cflags], { timeoutMs: 70000 })
     return [await s, c]
   }
-  const [sink, src] = await pair(['--mode', 'sink'], ['--mode', 'source', '--bytes', String(bytes), '--msg-size', '16384'])
-  if (sink.error || !sink.json.ok) {
-    note('usrsctp', `bulk: ${sink.error || src.error || 'not ok'}`)
-  } else {
-    put('usrsctp', 'bulk_mib_s', sink.json.rx_mbit_per_s * 1e6 / 8 / 1048576)
-    note('usrsctp', `bulk: ${bytes >> 20} MiB in 16 KiB messages, sink's rx rate; UDP loopback, other transport: no ratio`)
+  const bytes = args.quick ? 16 << 20 : 64 << 20
+  const bulk = [['usrsctp', 'bulk_mib_s', [PEER], [PEER]]]
+  if (args.only.includes('native') && !broken.native) {
+    bulk.push(['sctp-native', 'udp_tx_mib_s', NATIVE_UDP, [PEER]], ['sctp-native', 'udp_rx_mib_s', [PEER], NATIVE_UDP])
+  }
+  for (const [impl, key, source, sink] of bulk) {
+    const [rx, tx] = await pair(sink, ['--mode', 'sink'], source, ['--mode', 'source', '--bytes', String(bytes), '--msg-size', '16384'])
+    if (rx.error || tx.error || !rx.json.ok) {
+      note(impl, `${key}: ${rx.error || tx.error || 'not ok'}`)
+      log(`  ${impl} ${key}: ERROR ${rx.error || tx.error || 'not ok'}`)
+      continue
+    }
+    // The sink's rx_mbit_per_s (10^6 bit/s) as MiB/s, for every direction alike.
+    put(impl, key, rx.json.rx_mbit_per_s * 1e6 / 8 / MIB)
+    log(`  ${impl} ${key}=${(rx.json.rx_mbit_per_s * 1e6 / 8 / MIB).toFixed(1)}`)
   }
   const count = args.quick ? 1250 : 5000
-  const [, ping] = await pair(['--mode', 'echo'], ['--mode', 'ping', '--count', String(count), '--msg-size', '64'])
+  const [, ping] = await pair([PEER], ['--mode', 'echo'], [PEER], ['--mode', 'ping', '--count', String(count), '--msg-size', '64'])
   if (ping.error || !ping.json.ok) {
     note('usrsctp', `ping-pong: ${ping.error || 'not ok'}`)
   } else {
     put('usrsctp', 'pingpong_median_us', ping.json.rtt_us.median)
     put('usrsctp', 'pingpong_p99_us', ping.json.rtt_us.p99)
+    log(`  usrsctp pingpong_median_us=${ping.json.rtt_us.median} pingpong_p99_us=${ping.json.rtt_us.p99}`)
   }
-  const last = (k) => (results.usrsctp?.[k] || []).slice(-1).map((x) => x.toFixed(1))
-  log(`  usrsctp: bulk_mib_s=${last('bulk_mib_s')} pingpong_median_us=${last('pingpong_median_us')}`)
 }
 
 // ---- the table ----
@@ -146,20 +164,26 @@ const ROWS = [ // metric, label, detail, which way is better
   ['pingpong_p99_us', 'ping-pong p99, µs', '', 'lower'],
   ['handshakes_s', 'handshakes, open+close per s', '', 'higher'],
   ['loss_mib_s', 'bulk with 1% loss both ways, MiB/s', '', 'higher'],
-  ['idle_bytes_per_assoc', 'memory per idle association, B', '10,000 open', 'lower']
+  ['idle_bytes_per_assoc', 'memory per idle association end, B', '10,000 open; engine: heap, JS: RSS', 'lower']
+]
+// Workload 7, UDP loopback bulk: [impl, metric, label]; the first row is the reference.
+const UDP_ROWS = [
+  ['usrsctp', 'bulk_mib_s', 'usrsctp → usrsctp (reference)'],
+  ['sctp-native', 'udp_tx_mib_s', 'sctp-native → usrsctp'],
+  ['sctp-native', 'udp_rx_mib_s', 'usrsctp → sctp-native']
 ]
 const COLS = [['engine', 'engine (Rust, no JS)'], ['sctp-native', 'sctp-native'], ['werift-sctp', 'werift-sctp'], ['@nodertc/sctp', '@nodertc/sctp']]
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2 }
 const fmt = (x) => x >= 100 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x.toFixed(2)
-function cell (impl, k) {
-  const xs = results[impl]?.[k]
+function cell (impl, k, scale = 1) {
+  const xs = results[impl]?.[k]?.map((x) => x * scale)
   if (!xs || xs.length === 0) return '–'
   if (xs.length === 1) return fmt(xs[0])
   return `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`
 }
-function ratio (k, peer) {
-  const a = results['sctp-native']?.[k]
+function ratio (k, peer, [impl, key] = ['sctp-native', k]) {
+  const a = results[impl]?.[key]
   const b = results[peer]?.[k]
   if (!a?.length || !b?.length) return '–'
   return `${(median(a) / median(b)).toFixed(2)}×`
@@ -171,15 +195,21 @@ function table (args, machine) {
   for (const [k, label, detail, better] of ROWS) {
     lines.push(`| ${label} (${detail ? detail + '; ' : ''}${better} is better) | ${COLS.map(([impl]) => cell(impl, k)).join(' | ')} | ${ratio(k, 'werift-sctp')} | ${ratio(k, '@nodertc/sctp')} | ${cell('usrsctp', k)} |`)
   }
+  const udp = ['| UDP loopback bulk (16 KiB messages; higher is better) | MiB/s | MB/s | ÷ usrsctp→usrsctp |', '|---|---|---|---|']
+  const [, refKey] = UDP_ROWS[0]
+  for (const [impl, k, label] of UDP_ROWS) udp.push(`| ${label} | ${cell(impl, k)} | ${cell(impl, k, MIB / 1e6)} | ${ratio(refKey, 'usrsctp', [impl, k])} |`)
   const out = [
     '# Benchmarks', '',
     `Command: \`${machine.command}\` (${args.runs} run${args.runs > 1 ? 's' : ''} each, every workload in a fresh process; cells are median (min–max); ratios are sctp-native ÷ peer on medians, so for µs and B lower is better)`, '',
     `Machine: ${machine.cpus} × ${machine.model}, ${machine.os}; node ${machine.node}; ${machine.rustc}; ${machine.date}`, '',
-    `Sizes: bulk 64 MiB, small 200,000 messages, ping-pong 5,000 round trips, handshakes 1,000, loss 64 MiB${args.quick ? ' — with --quick a quarter of each (the engine keeps full sizes)' : ''}; slow peers scaled down (see notes); a workload still running after ${args.budget} s stops and reports the rate over what it completed.`, '',
+    `Sizes: bulk 64 MiB, small 200,000 messages, ping-pong 5,000 round trips, handshakes 1,000, loss 64 MiB, memory 10,000 associations, UDP bulk 64 MiB${args.quick ? ' — with --quick a quarter of each but memory (the engine keeps full sizes)' : ''}; slow peers scaled down (see notes); a workload still running after ${args.budget} s stops and reports the rate over what it completed.`, '',
     ...lines, '',
-    'JS implementations run over the same in-memory pair (benches/peers/pair.js): one chunk = one SCTP packet, delivered by setImmediate; loss is seeded and applies after the handshake.',
+    'JS implementations run over the same emulated link (lib/emulator.js, no impairment but the loss workload\'s): one chunk = one SCTP packet, delivered by setImmediate; loss is seeded and applies after the handshake.',
     'The engine column drives two sctp-proto endpoints in one Rust thread (benches/engine.rs): what sctp-native could reach with a free binding and transport.',
-    'Its loss number is not a ceiling: driven in batches, the receiver SACKs a whole batch once, so gaps rarely get the 3 miss reports fast retransmit needs and recovery waits for T3 (RTO >= 1 s); ENGINE_BATCH=2 SACKs every second packet.', ''
+    'Its loss number is not a ceiling: driven in batches, the receiver SACKs a whole batch once, so gaps rarely get the 3 miss reports fast retransmit needs and recovery waits for T3 (RTO >= 1 s); ENGINE_BATCH=2 SACKs every second packet.',
+    'Memory: growth after gc with the associations open and idle, divided by 2 × count (both ends live in the process): live heap from a counting allocator for the engine, process RSS for JS. sctp-native and @nodertc/sctp hold clients with distinct ports on one transport pair (sctp-native: one per 1,000, see benches/peers/native.js); werift-sctp needs a transport per association.', '',
+    ...udp, '',
+    'UDP: usrsctp-peer (../shared/peers/usrsctp) and benches/peers/udp.js (sctp-native taking the same flags) as source and sink over 127.0.0.1, one datagram per SCTP packet (usrsctp packets up to 1,200 B, sctp-native up to 1,228 B). The rate is the sink\'s: payload from first to last byte received, reported in Mbit/s (10^6 bit/s); MiB/s = Mbit/s × 10^6 / 8 / 2^20, MB/s = 10^6 B/s. The main table\'s usrsctp bulk column is the reference row here.', ''
   ]
   const names = Object.keys(notes).sort()
   if (names.length) {

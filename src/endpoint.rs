@@ -396,6 +396,12 @@ impl Endpoint {
                 self.crash(id);
                 continue;
             }
+            // Only handshakes count against MAX_HANDSHAKING (empty in steady state).
+            if a.connected && !self.init_tags.is_empty() {
+                if let Some(tag) = a.peer_tag.filter(|t| self.init_tags.get(t) == Some(&id)) {
+                    self.init_tags.remove(&tag);
+                }
+            }
             if a.ending.is_some() {
                 self.finish(id);
             } else {

@@ -4,8 +4,7 @@
 // transport cost. Its API is @nodertc/sctp's.
 const sctp = require('../../index.js')
 const { once } = require('events')
-const { emulatedPair } = require('../../lib/emulator')
-const { streamEnd } = require('./streams')
+const { streamEnd, idleMany } = require('./streams')
 const { main } = require('./common')
 
 async function open ([a, b]) {
@@ -31,41 +30,8 @@ async function open ([a, b]) {
   }
 }
 
-// `count` clients told apart by their local port, as a server with many peers
-// behind one socket has them, in groups of PER_PAIR over one transport pair
-// each. PER_PAIR < 1024 because src/endpoint.rs counts incoming associations
-// against MAX_HANDSHAKING (1024) until they *close*, not until they are up:
-// the 1025th association on one transport never gets an INIT ACK.
-async function idle (count, budgetMs = Infinity) {
-  const pairs = []
-  const sockets = []
-  const deadline = Date.now() + budgetMs
-  for (let i = 0; i < count && Date.now() < deadline; i += PER_PAIR) {
-    const [a, b] = emulatedPair()
-    const server = sctp.createServer({ transport: b })
-    server.on('connection', (s) => { s.on('error', () => {}); sockets.push(s) })
-    server.listen({ port: 5000 })
-    pairs.push({ a, b, server })
-    const up = []
-    for (let j = 0; j < Math.min(PER_PAIR, count - i); j++) {
-      const c = sctp.connect({ transport: a, port: 5000, localPort: 5001 + j })
-      c.on('error', () => {})
-      sockets.push(c)
-      up.push(once(c, 'connect'))
-    }
-    await Promise.all(up)
-  }
-  return {
-    opened: sockets.length / 2,
-    async close () {
-      const closed = sockets.map((s) => once(s, 'close'))
-      for (const s of sockets) s.end()
-      await Promise.all(closed)
-      for (const { a, b, server } of pairs) { server.close(); a.destroy(); b.destroy() }
-    }
-  }
-}
-const PER_PAIR = 1000
+// All on one transport pair, as @nodertc/sctp's are.
+const idle = idleMany(sctp, { perPair: 10000, ended: 'close' })
 
 main({
   name: 'sctp-native',

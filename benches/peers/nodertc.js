@@ -13,7 +13,7 @@
 // scaled down to keep each workload under 60 s.
 const sctp = require('@nodertc/sctp')
 const { once } = require('events')
-const { streamEnd } = require('./streams')
+const { streamEnd, idleMany } = require('./streams')
 const { main } = require('./common')
 
 // See above: release a parked write callback once the SACK has been processed.
@@ -60,5 +60,6 @@ main({
     loss: { size: 4096, bytes: 16 * 1048576 },
     small: { count: 20000 }
   },
-  open
+  open,
+  idle: idleMany(sctp, { perPair: 10000, ended: 'end' }) // 'end': SHUTDOWN COMPLETE, as close() above waits for
 })

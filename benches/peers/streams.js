@@ -1,7 +1,9 @@
 'use strict'
-// The adapter "end" for implementations whose socket is a stream.Duplex with
-// one 'data' chunk per message (@nodertc/sctp, sctp-native).
+// What the two implementations with @nodertc/sctp's API share (@nodertc/sctp,
+// sctp-native): a socket is a stream.Duplex with one 'data' chunk per
+// message, and one transport carries many associations told apart by port.
 const { once } = require('events')
+const { emulatedPair } = require('../../lib/emulator')
 
 function streamEnd (socket) {
   return {
@@ -11,4 +13,43 @@ function streamEnd (socket) {
   }
 }
 
-module.exports = { streamEnd }
+// adapter.idle for the memory workload: `count` clients with distinct local
+// ports, as a server with many peers behind one socket has them, at most
+// `perPair` per transport pair (SCTP ports are 16-bit), each pair's opened at
+// once. `ended`: the event that says a socket's graceful close is done.
+function idleMany (sctp, { perPair, ended }) {
+  return async function idle (count, budgetMs = Infinity) {
+    const pairs = []
+    const sockets = []
+    const deadline = Date.now() + budgetMs
+    for (let i = 0; i < count && Date.now() < deadline; i += perPair) {
+      const [a, b] = emulatedPair()
+      const server = sctp.createServer({ transport: b })
+      server.on('connection', (s) => { s.on('error', () => {}); sockets.push(s) })
+      server.listen({ port: 5000 })
+      pairs.push({ a, b, server })
+      // In waves: a server keeps at most 1,024 handshakes in progress (RFC 5062 bound).
+      for (let j = 0; j < Math.min(perPair, count - i); j += 500) {
+        const up = []
+        for (let k = j; k < Math.min(j + 500, perPair, count - i); k++) {
+          const c = sctp.connect({ transport: a, port: 5000, localPort: 5001 + k })
+          c.on('error', () => {})
+          sockets.push(c)
+          up.push(once(c, 'connect'))
+        }
+        await Promise.all(up)
+      }
+    }
+    return {
+      opened: sockets.length / 2,
+      async close () {
+        const done = sockets.map((s) => once(s, ended))
+        for (const s of sockets) s.end()
+        await Promise.all(done)
+        for (const { a, b, server } of pairs) { server.close(); a.destroy(); b.destroy() }
+      }
+    }
+  }
+}
+
+module.exports = { streamEnd, idleMany }
