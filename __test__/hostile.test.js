@@ -215,8 +215,9 @@ async function sendToUsrsctp (to, count, size) {
   socket.end()
   const { hadError, errors } = await done
   const stats = socket.transportStats()
-  transport.destroy()
-  return { hadError, errors, digest: digest.hex(), stats }
+  // The transport stays up until the caller is done: if our SHUTDOWN COMPLETE
+  // is lost, the peer's retransmitted SHUTDOWN ACK still gets one (§8.4 rule 5).
+  return { hadError, errors, digest: digest.hex(), stats, transport }
 }
 
 const havePeer = fs.existsSync(PEER)
@@ -227,9 +228,10 @@ test('4 MiB to a usrsctp sink through corrupt_relay.py (a bit flipped in every 2
     const relayPort = await freeUdpPort()
     const sink = spawnSink(sinkPort)
     const relay = spawn('python3', [RELAY, String(relayPort), String(sinkPort), '20', '60'], { stdio: 'ignore' })
+    let sent = null
     try {
       await sleep(300) // both bound
-      const sent = await sendToUsrsctp(relayPort, 4096, 1024)
+      sent = await sendToUsrsctp(relayPort, 4096, 1024)
       const { code, report, stderr } = await sink.done
       assert.equal(sent.hadError, false, sent.errors.map((e) => e.message).join())
       assert.equal(code, 0, stderr)
@@ -243,6 +245,7 @@ test('4 MiB to a usrsctp sink through corrupt_relay.py (a bit flipped in every 2
     } finally {
       relay.kill()
       sink.child.kill()
+      if (sent) sent.transport.destroy()
     }
   }))
 
@@ -259,9 +262,10 @@ test('4 MiB to a usrsctp sink through an emulated UDP relay with 5% loss, 2% dup
     far.on('data', (m) => back.send(m, sinkPort, '127.0.0.1'))
     back.on('message', (m) => far.write(m))
     near.on('data', (m) => { if (client) front.send(m, client.port, client.address) })
+    let sent = null
     try {
       await sleep(200)
-      const sent = await sendToUsrsctp(front.address().port, 4096, 1024)
+      sent = await sendToUsrsctp(front.address().port, 4096, 1024)
       const { code, report, stderr } = await sink.done
       assert.equal(sent.hadError, false, sent.errors.map((e) => e.message).join())
       assert.equal(code, 0, stderr)
@@ -272,6 +276,7 @@ test('4 MiB to a usrsctp sink through an emulated UDP relay with 5% loss, 2% dup
       t.diagnostic(`usrsctp bad_rx ${report.crc32c.bad_rx}; link ${JSON.stringify(link.stats)}`)
     } finally {
       sink.child.kill()
+      if (sent) sent.transport.destroy()
       link.destroy()
       front.close()
       back.close()

@@ -8,6 +8,7 @@ const { withCode } = require('./errors')
 const log = require('./log')
 
 const endpoints = new WeakMap()
+const LINGER_MS = 3000
 // Transports that failed under an endpoint: whatever is started on them later fails too.
 const failed = new WeakSet()
 
@@ -40,6 +41,7 @@ class Endpoint {
     this.timer = null
     this.timerAt = Infinity
     this.dead = null
+    this.lingering = null
     this.nativeSeen = undefined // native stats at the last batch, for sctp:native
     // The first packet of an event-loop turn goes in at once (latency); the
     // ones that follow it in the same turn wait for the check phase and go
@@ -255,13 +257,30 @@ class Endpoint {
     this.detach()
   }
 
-  // With no socket or server left, let go of the transport (and the process).
+  // With no socket or server left, let go of the transport (and the process),
+  // after lingering a little as TCP's TIME_WAIT does: if our SHUTDOWN COMPLETE
+  // was lost, the peer's retransmitted SHUTDOWN ACK still gets one (RFC 9260
+  // §8.4 rule 5). The linger timer does not keep the process alive.
   release () {
-    if (this.owners.size === 0 && this.listeners.size === 0 && this.native.stats().associations === 0) this.detach()
-    else if (this.timer && this.owners.size === 0) this.timer.unref()
+    if (!this.idle()) {
+      if (this.timer && this.owners.size === 0) this.timer.unref()
+      return
+    }
+    if (this.lingering) return
+    this.lingering = setTimeout(() => {
+      this.lingering = null
+      if (this.idle()) this.detach()
+    }, LINGER_MS)
+    this.lingering.unref()
+  }
+
+  idle () {
+    return this.owners.size === 0 && this.listeners.size === 0 && this.native.stats().associations === 0
   }
 
   detach () {
+    if (this.lingering) clearTimeout(this.lingering)
+    this.lingering = null
     const t = this.transport
     t.removeListener('data', this.onPacket)
     t.removeListener('error', this.onTransportError)

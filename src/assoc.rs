@@ -66,6 +66,8 @@ pub struct Assoc {
     pub remote_port: u16,
     pub incoming: bool,
     pub connected: bool,
+    /// DATA-carrying packets received, for SACKing every second one.
+    data_packets: u32,
     /// The peer's verification tag, learnt from its INIT/INIT-ACK; needed to send ABORT.
     pub peer_tag: Option<u32>,
     /// Our own tag, from our INIT / INIT ACK: what a packet with the T bit is checked
@@ -126,6 +128,7 @@ impl Assoc {
             cfg,
             incoming,
             connected: false,
+            data_packets: 0,
             peer_tag: None,
             local_tag: None,
             peer_os: u16::MAX,
@@ -432,7 +435,11 @@ impl Assoc {
     /// lets SACKs go out now instead of once per batch (see `gaps`).
     pub fn after_data(&mut self, now: Instant, out: &mut Out) {
         self.drain_events(now, out);
-        if self.gaps.eager() {
+        self.data_packets = self.data_packets.wrapping_add(1);
+        // RFC 9260 §6.2: a SACK for at least every second DATA packet. Once per
+        // batch starved a sender bound by Max.Burst (usrsctp over UDP: 4 packets
+        // per SACK); around a loss, after every packet (see `gaps`).
+        if self.gaps.eager() || self.data_packets % 2 == 0 {
             self.transmit(now, out);
         }
     }
