@@ -12,6 +12,7 @@
 // requires werift-dtls: any object of the same shape works.
 const { Duplex } = require('stream')
 const { invalidType, withCode } = require('./errors')
+const { udpPeer } = require('./transports')
 
 // werift-dtls's Transport interface over a bound dgram socket. With `port`
 // (address default 127.0.0.1) datagrams go there — a client's server;
@@ -22,8 +23,7 @@ function dtlsUdp (socket, opts = {}) {
     throw invalidType('socket', 'a dgram.Socket', socket)
   }
   if (opts === null || typeof opts !== 'object') throw invalidType('options', 'an object', opts)
-  let port = opts.port
-  let address = opts.address || (port ? '127.0.0.1' : undefined)
+  const peer = udpPeer(opts)
   const t = {
     type: 'udp',
     closed: false,
@@ -31,8 +31,8 @@ function dtlsUdp (socket, opts = {}) {
     onData: () => {},
     get address () { return socket.address() },
     send (data) {
-      if (t.closed || !port) return Promise.resolve()
-      return new Promise((resolve) => socket.send(data, port, address, () => resolve()))
+      if (t.closed || !peer.port) return Promise.resolve()
+      return new Promise((resolve) => socket.send(data, peer.port, peer.address, () => resolve()))
     },
     close () {
       if (t.closed) return Promise.resolve()
@@ -42,17 +42,11 @@ function dtlsUdp (socket, opts = {}) {
         try { socket.close(resolve) } catch { resolve() }
       })
     },
-    remote () { return port ? { port, address } : null }
+    remote () { return peer.port ? { port: peer.port, address: peer.address } : null }
   }
   const onMessage = (msg, rinfo) => {
-    if (!port) {
-      port = rinfo.port
-      address = rinfo.address
-    } else if (rinfo.port !== port || rinfo.address !== address) {
-      t.dropped++
-      return
-    }
-    t.onData(msg, [rinfo.address, rinfo.port])
+    if (peer.accepts(rinfo)) t.onData(msg, [rinfo.address, rinfo.port])
+    else t.dropped++
   }
   socket.on('message', onMessage)
   socket.once('close', () => { t.closed = true })

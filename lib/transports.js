@@ -4,6 +4,22 @@
 const { Duplex } = require('stream')
 const { invalidType } = require('./errors')
 
+// The far end of a UDP socket: fixed by `port` (and `address`, default
+// 127.0.0.1), or learnt from the first datagram. accepts(rinfo): whether a
+// datagram comes from it.
+function udpPeer (opts) {
+  const peer = { port: opts.port, address: opts.address || (opts.port ? '127.0.0.1' : undefined) }
+  peer.accepts = (rinfo) => {
+    if (!peer.port) {
+      peer.port = rinfo.port
+      peer.address = rinfo.address
+      return true
+    }
+    return rinfo.port === peer.port && rinfo.address === peer.address
+  }
+  return peer
+}
+
 // A UDP socket as a transport. With `port` (and `address`, default
 // 127.0.0.1) every packet goes there; without, the first datagram's sender
 // becomes the peer. Datagrams from anyone else are dropped and counted.
@@ -11,12 +27,11 @@ const { invalidType } = require('./errors')
 // Destroying the transport closes the socket.
 function udpTransport (socket, opts = {}) {
   if (!socket || typeof socket.send !== 'function') throw invalidType('socket', 'a dgram.Socket', socket)
-  let port = opts.port
-  let address = opts.address || (port ? '127.0.0.1' : undefined)
+  const peer = udpPeer(opts)
   const t = new Duplex({
     write (chunk, encoding, cb) {
-      if (!port) return cb() // no peer yet: nothing to answer
-      socket.send(chunk, port, address, (err) => cb(err))
+      if (!peer.port) return cb() // no peer yet: nothing to answer
+      socket.send(chunk, peer.port, peer.address, (err) => cb(err))
     },
     read () {},
     destroy (err, cb) {
@@ -40,20 +55,14 @@ function udpTransport (socket, opts = {}) {
     socket.once('listening', grow)
   }
   const onMessage = (msg, rinfo) => {
-    if (!port) {
-      port = rinfo.port
-      address = rinfo.address
-    } else if (rinfo.port !== port || rinfo.address !== address) {
-      t.dropped++
-      return
-    }
-    t.push(msg)
+    if (peer.accepts(rinfo)) t.push(msg)
+    else t.dropped++
   }
   socket.on('message', onMessage)
   socket.on('error', (err) => t.destroy(err))
   socket.on('close', () => { if (!t.destroyed) t.destroy() })
   t.address = () => socket.address()
-  t.remote = () => (port ? { port, address } : null)
+  t.remote = () => (peer.port ? { port: peer.port, address: peer.address } : null)
   return t
 }
 
@@ -80,4 +89,4 @@ function duplexPair () {
   return [a, b]
 }
 
-module.exports = { udpTransport, duplexPair }
+module.exports = { udpTransport, udpPeer, duplexPair }
