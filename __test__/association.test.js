@@ -4,7 +4,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const { spawnSync } = require('child_process')
 const sctp = require('..')
-const { waitFor, pattern, udpPair, connectedPair } = require('./helpers/util')
+const { waitFor, pattern, boundUdp, udpPair, connectedPair } = require('./helpers/util')
 
 const transports = {
   'in-memory pair': async () => sctp.duplexPair(),
@@ -220,6 +220,25 @@ test('garbage on the transport is dropped and counted; the association carries o
   client.end()
   await waitFor(sock, 'close')
   server.close()
+})
+
+test('a UDP transport that learnt its peer drops datagrams from anyone else', { timeout: 15000 }, async () => {
+  const [ta, tb] = await udpPair({ learn: true })
+  const stranger = await boundUdp()
+  try {
+    const { server, client, sock } = await connectedPair(ta, tb)
+    assert.deepEqual(tb.remote(), { port: ta.address().port, address: '127.0.0.1' })
+    await new Promise((resolve) => stranger.send(Buffer.alloc(100), tb.address().port, '127.0.0.1', resolve))
+    client.write('still ours')
+    assert.equal(String((await waitFor(sock, 'data'))[0]), 'still ours')
+    assert.equal(tb.dropped, 1)
+    client.end()
+    await waitFor(sock, 'close')
+    server.close()
+  } finally {
+    stranger.close()
+    closeAll(ta, tb)
+  }
 })
 
 test('over ::1 when IPv6 loopback exists', { timeout: 15000 }, async (t) => {
