@@ -92,6 +92,18 @@ class MessageDuplex extends Duplex {
     this._owner()._watchUser(this.stream_id, this._lowThreshold)
   }
 
+  // This stream's counters (a socket's stats() adds the association's).
+  stats () {
+    return {
+      bytesSent: this.bytesWritten,
+      bytesReceived: this.bytesRead,
+      messagesSent: this.messagesSent,
+      messagesReceived: this.messagesReceived,
+      messagesDiscarded: this.messagesDiscarded,
+      bufferedAmount: this.bufferedAmount
+    }
+  }
+
   _countOut (len) {
     this.bytesWritten += len
     this.messagesSent++
@@ -239,12 +251,7 @@ class Socket extends MessageDuplex {
   stats () {
     const native = this._connected ? this._ep.native.assocStats(this._id) : null
     return {
-      bytesSent: this.bytesWritten,
-      bytesReceived: this.bytesRead,
-      messagesSent: this.messagesSent,
-      messagesReceived: this.messagesReceived,
-      messagesDiscarded: this.messagesDiscarded,
-      bufferedAmount: this.bufferedAmount,
+      ...super.stats(),
       rtt: native && native.rtt !== undefined ? native.rtt : null,
       rto: native ? native.rto : null,
       t3Timeouts: native ? native.t3Timeouts : 0,
@@ -486,16 +493,6 @@ class SCTPStream extends MessageDuplex {
     this._endReadable()
   }
 
-  stats () {
-    return {
-      bytesSent: this.bytesWritten,
-      bytesReceived: this.bytesRead,
-      messagesSent: this.messagesSent,
-      messagesReceived: this.messagesReceived,
-      messagesDiscarded: this.messagesDiscarded,
-      bufferedAmount: this.bufferedAmount
-    }
-  }
 }
 
 // Partial reliability (RFC 3758): at most one of maxRetransmits / maxPacketLifeTime.
