@@ -9,6 +9,23 @@ const log = require('./log')
 
 const endpoints = new WeakMap()
 const LINGER_MS = 3000
+
+// The two buffers every native call takes packets from and writes its output
+// to, shared by all endpoints (layout: src/events.rs). Output is copied out
+// of them before anything else runs, so a nested call cannot overwrite it.
+const HEAD = 8
+const EVENT_WORDS = 6
+const KINDS = ['connect', 'end', 'close', 'low', 'reset', 'resetDone', 'resetFailed']
+const MAX_BATCH = 4096 // packets per input call: their lengths must fit in `meta`
+let io = Buffer.allocUnsafeSlow(256 * 1024)
+const meta = new Uint32Array(HEAD + MAX_BATCH)
+const grow = (bytes) => { io = Buffer.allocUnsafeSlow(2 ** Math.ceil(Math.log2(bytes))) }
+
+function copyOut (at, len) {
+  const b = Buffer.allocUnsafe(len)
+  io.copy(b, 0, at, at + len)
+  return b
+}
 // Transports that failed under an endpoint: whatever is started on them later fails too.
 const failed = new WeakSet()
 
@@ -57,6 +74,10 @@ class Endpoint {
       this.draining = false
       if (this.inbox.length) this.drain()
     }
+    this.onTick = () => {
+      this.flushing = false
+      this.flush()
+    }
     this.onTransportError = (err) => this.fail(err)
     this.onTransportClose = () => this.fail(null)
     transport.on('data', this.onPacket)
@@ -74,7 +95,12 @@ class Endpoint {
   // --- calls from sockets and servers -------------------------------------
 
   connect (cfg, socket) {
-    const id = this.call(() => this.native.connect(cfg))
+    let id
+    try {
+      id = this.native.connect(cfg)
+    } catch (err) {
+      throw this.crashed(err)
+    }
     this.owners.set(id, socket)
     this.kick()
     return id
@@ -123,74 +149,115 @@ class Endpoint {
     if (this.dead) return
     log.packet('in %d packets', packets.length)
     if (log.trace.enabled) for (const p of packets) log.trace('in  %s', log.describePacket(p))
-    this.dispatch(this.call(() => this.native.input(packets)))
+    for (let first = 0; first < packets.length && !this.dead; first += MAX_BATCH) {
+      const last = Math.min(packets.length, first + MAX_BATCH)
+      let bytes = 0
+      for (let i = first; i < last; i++) bytes += packets[i].length
+      if (bytes > io.length) grow(bytes)
+      for (let i = first, at = 0; i < last; i++) {
+        io.set(packets[i], at)
+        meta[HEAD + i - first] = packets[i].length
+        at += packets[i].length
+      }
+      let timeout
+      try {
+        timeout = this.native.input(io, meta, last - first)
+      } catch (err) {
+        throw this.crashed(err)
+      }
+      this.dispatch(timeout)
+    }
   }
 
   // Writes in one tick share one flush.
   kick () {
     if (this.flushing) return
     this.flushing = true
-    process.nextTick(() => {
-      this.flushing = false
-      this.flush()
-    })
+    process.nextTick(this.onTick)
   }
 
   flush () {
     if (this.dead) return
-    this.dispatch(this.call(() => this.native.flush()))
-  }
-
-  // A native call. A panic there is caught in Rust and arrives as a throw:
-  // the endpoint's state is then not trusted, so every association on it ends.
-  call (fn) {
+    let timeout
     try {
-      return fn()
+      timeout = this.native.flush(io, meta)
     } catch (err) {
-      if (this.dead) throw err
-      log.native('native call threw (a caught panic); every association on this transport ends: %s', err.message)
-      const e = withCode(Error, 'ERR_SCTP_INTERNAL', `internal error in the SCTP stack: ${err.message}`)
-      this.fail(e)
-      throw e
+      throw this.crashed(err)
     }
+    this.dispatch(timeout)
   }
 
-  dispatch (out) {
+  // A native call threw: a panic caught in Rust. The endpoint's state is
+  // then not trusted, so every association on it ends.
+  crashed (err) {
+    if (this.dead) return err
+    log.native('native call threw (a caught panic); every association on this transport ends: %s', err.message)
+    const e = withCode(Error, 'ERR_SCTP_INTERNAL', `internal error in the SCTP stack: ${err.message}`)
+    this.fail(e)
+    return e
+  }
+
+  // Copies the output of the last native call out of `io` (asking for the
+  // rest while there is more), then acts on it.
+  dispatch (timeout) {
     if (log.native.enabled) this.logNative()
-    if (!out) return this.arm(undefined)
-    const { packets, lens, data, meta, events, timeout } = out
-    // A transport that ended its writable side is a dead link: packets are lost.
-    const t = this.transport
-    let off = 0
-    if (lens.length && !t.writableEnded && !t.destroyed) {
-      if (log.trace.enabled) {
-        for (let i = 0, o = 0; i < lens.length; o += lens[i++]) log.trace('out %s', log.describePacket(packets.subarray(o, o + lens[i])))
+    let packets = null
+    let messages = null // [assoc, stream, ppid, data] per message, flat
+    let events = null
+    for (;;) {
+      let w = HEAD
+      let at = 0
+      for (let n = meta[0]; n > 0; n--) {
+        const len = meta[w++]
+        ;(packets ||= []).push(copyOut(at, len))
+        at += len
       }
-      for (let i = 0; i < lens.length; i++) {
-        const len = lens[i]
-        t.write(packets.subarray(off, off + len))
-        off += len
+      for (let n = meta[1]; n > 0; n--, w += 4) {
+        const len = meta[w + 3]
+        ;(messages ||= []).push(meta[w], meta[w + 1], meta[w + 2], copyOut(at, len))
+        at += len
       }
-      log.packet('out %d packets', lens.length)
+      for (let n = meta[2]; n > 0; n--, w += EVENT_WORDS) {
+        ;(events ||= []).push(decodeEvent(w, at))
+        at += meta[w + 5]
+      }
+      if (!meta[4]) break
+      if (meta[3]) grow(meta[3])
+      try {
+        timeout = this.native.flush(io, meta)
+      } catch (err) {
+        throw this.crashed(err)
+      }
     }
+    if (packets) this.writePackets(packets)
     // 'connect' before the messages that may share its packet; 'end' and 'close' after them.
-    for (const ev of events) if (ev.kind === 'connect') this.onConnect(ev)
-    off = 0
-    for (let i = 0; i < meta.length; i += 4) {
-      const len = meta[i + 3]
-      const owner = this.owners.get(meta[i])
-      if (owner) owner._onMessage(data.subarray(off, off + len), meta[i + 1], meta[i + 2])
-      off += len
+    if (events) for (const ev of events) if (ev.kind === 'connect') this.onConnect(ev)
+    if (messages) {
+      for (let i = 0; i < messages.length; i += 4) {
+        const owner = this.owners.get(messages[i])
+        if (owner) owner._onMessage(messages[i + 3], messages[i + 1], messages[i + 2])
+      }
     }
-    for (const ev of events) {
-      if (ev.kind === 'connect') continue
-      const owner = this.owners.get(ev.assoc)
-      log.state('association %d: %s%s', ev.assoc, ev.kind, ev.code ? ` ${ev.code}: ${ev.message}` : '')
-      if (ev.kind === 'close') this.owners.delete(ev.assoc)
-      if (owner) owner._onEvent(ev)
+    if (events) {
+      for (const ev of events) {
+        if (ev.kind === 'connect') continue
+        const owner = this.owners.get(ev.assoc)
+        log.state('association %d: %s%s', ev.assoc, ev.kind, ev.code ? ` ${ev.code}: ${ev.message}` : '')
+        if (ev.kind === 'close') this.owners.delete(ev.assoc)
+        if (owner) owner._onEvent(ev)
+      }
     }
     this.arm(timeout)
-    if (events.length) this.release()
+    if (events) this.release()
+  }
+
+  // A transport that ended its writable side is a dead link: packets are lost.
+  writePackets (packets) {
+    const t = this.transport
+    if (t.writableEnded || t.destroyed) return
+    if (log.trace.enabled) for (const p of packets) log.trace('out %s', log.describePacket(p))
+    for (const p of packets) t.write(p)
+    log.packet('out %d packets', packets.length)
   }
 
   // sctp:native: what the core dropped or contained since the last batch.
@@ -218,7 +285,7 @@ class Endpoint {
 
   // One timer per endpoint, moved only when the native deadline moves.
   arm (timeout) {
-    if (timeout === undefined || timeout === null) {
+    if (timeout < 0) {
       if (this.timer) clearTimeout(this.timer)
       this.timer = null
       this.timerAt = Infinity
@@ -253,7 +320,7 @@ class Endpoint {
     this.listeners.clear()
     for (const o of owners) o._onEvent({ kind: 'close', code: e.code, message: e.message, cause: e.cause })
     for (const l of listeners) if (l._onTransportError) l._onTransportError(e)
-    this.arm(undefined)
+    this.arm(-1)
     this.detach()
   }
 
@@ -275,7 +342,7 @@ class Endpoint {
   }
 
   idle () {
-    return this.owners.size === 0 && this.listeners.size === 0 && this.native.stats().associations === 0
+    return this.owners.size === 0 && this.listeners.size === 0 && this.native.associations() === 0
   }
 
   detach () {
@@ -293,3 +360,27 @@ class Endpoint {
 }
 
 module.exports = { Endpoint }
+
+// An event record of `meta` at word `w`, its text (an error's "CODE\nmessage") at `at` in `io`.
+function decodeEvent (w, at) {
+  const kind = KINDS[meta[w]]
+  const ev = { kind, assoc: meta[w + 1] }
+  const a = meta[w + 2]
+  if (kind === 'connect') {
+    ev.localPort = a >>> 16
+    ev.remotePort = a & 0xffff
+    ev.os = meta[w + 3]
+    ev.mis = meta[w + 4]
+  } else if (kind !== 'end' && kind !== 'close') {
+    ev.stream = a
+    if (kind === 'low') ev.amount = meta[w + 3]
+  }
+  const len = meta[w + 5]
+  if (len) {
+    const text = io.toString('utf8', at, at + len)
+    const nl = text.indexOf('\n')
+    ev.code = text.slice(0, nl)
+    ev.message = text.slice(nl + 1)
+  }
+  return ev
+}

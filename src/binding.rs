@@ -1,17 +1,19 @@
-//! The JavaScript face of `endpoint::Endpoint`: a few coarse calls, each one
-//! crossing returning all of its output. Every call catches panics, so none
-//! can unwind into Node; the endpoint additionally contains a panic to the
-//! association that raised it.
+//! The JavaScript face of `endpoint::Endpoint`: a few coarse calls. Packets
+//! go in and all output comes out through two buffers JavaScript owns and
+//! reuses (`io` bytes, `meta` words; layout in `events`), so a crossing costs
+//! no allocation on either side. Every call catches panics, so none can unwind
+//! into Node; the endpoint additionally contains a panic to the association
+//! that raised it.
 
 use std::time::Instant;
 
-use napi::bindgen_prelude::Buffer;
+use napi::bindgen_prelude::{BufferSlice, Uint32ArraySlice};
 use napi_derive::napi;
 
 use crate::assoc::Stats;
 use crate::config::AssocConfig;
 use crate::endpoint::{Counters, Endpoint};
-use crate::events::Output;
+use crate::events::{Cursor, HEAD};
 
 #[napi(object)]
 pub struct EndpointStats {
@@ -28,6 +30,8 @@ pub struct EndpointStats {
 #[napi]
 pub struct NativeEndpoint {
     inner: Endpoint,
+    /// How much of `inner.out` JavaScript has received so far.
+    cursor: Cursor,
     test_hooks: bool,
 }
 
@@ -37,6 +41,7 @@ impl NativeEndpoint {
     pub fn new() -> Self {
         NativeEndpoint {
             inner: Endpoint::new(),
+            cursor: Cursor::default(),
             test_hooks: std::env::var_os("SCTP_NATIVE_TEST_HOOKS").is_some(),
         }
     }
@@ -58,19 +63,24 @@ impl NativeEndpoint {
         self.inner.connect(cfg, Instant::now()).map_err(napi::Error::from_reason)
     }
 
-    /// Hands over every packet that arrived in this turn of the event loop and returns the output.
+    /// Takes the `count` packets that arrived in this turn of the event loop —
+    /// back to back in `io`, their lengths in `meta` after the header — and
+    /// hands over the output in their place; returns the next timeout.
     #[napi(catch_unwind)]
-    pub fn input(&mut self, packets: Vec<Buffer>) -> Option<Output> {
+    pub fn input(&mut self, mut io: BufferSlice, mut meta: Uint32ArraySlice, count: u32) -> f64 {
         let now = Instant::now();
-        for p in &packets {
+        let mut at = 0;
+        for &len in meta.get(HEAD..HEAD + count as usize).unwrap_or_default() {
+            let Some(p) = io.get(at..at + len as usize) else { break };
             self.inner.input(now, p);
+            at += len as usize;
         }
-        self.flush_at(now)
+        self.flush_at(now, &mut io, &mut meta)
     }
 
     /// Queues one message. Returns the stream's buffered byte count, or a negative `SendError`.
     #[napi(catch_unwind)]
-    pub fn send(&mut self, assoc: u32, stream: u32, ppid: u32, unordered: bool, rel_type: u32, rel_value: u32, data: Buffer) -> i64 {
+    pub fn send(&mut self, assoc: u32, stream: u32, ppid: u32, unordered: bool, rel_type: u32, rel_value: u32, data: BufferSlice) -> i64 {
         let Ok(stream) = u16::try_from(stream) else { return crate::assoc::SendError::BadStream as i64 };
         match self.inner.send(assoc, stream, ppid, unordered, (rel_type, rel_value), &data) {
             Ok(buffered) => buffered as i64,
@@ -116,10 +126,17 @@ impl NativeEndpoint {
         self.inner.abort(assoc);
     }
 
-    /// Runs due timers and pumps what writes and calls changed; returns the output.
+    /// Runs due timers, pumps what writes and calls changed and hands over the
+    /// output (or the rest of it: the header says when there is more); returns the next timeout.
     #[napi(catch_unwind)]
-    pub fn flush(&mut self) -> Option<Output> {
-        self.flush_at(Instant::now())
+    pub fn flush(&mut self, mut io: BufferSlice, mut meta: Uint32ArraySlice) -> f64 {
+        self.flush_at(Instant::now(), &mut io, &mut meta)
+    }
+
+    /// Associations alive, in whatever state.
+    #[napi(catch_unwind)]
+    pub fn associations(&self) -> u32 {
+        self.inner.association_count() as u32
     }
 
     #[napi(catch_unwind)]
@@ -147,13 +164,13 @@ impl NativeEndpoint {
         self.test_hooks
     }
 
-    fn flush_at(&mut self, now: Instant) -> Option<Output> {
+    /// Milliseconds to the next timer, or -1 for none.
+    fn flush_at(&mut self, now: Instant, io: &mut [u8], meta: &mut Uint32ArraySlice) -> f64 {
         self.inner.pump(now);
-        let timeout = self.inner.next_timeout().map(|t| t.saturating_duration_since(now).as_secs_f64() * 1000.0);
-        let out = self.inner.take_out();
-        if out.is_empty() && timeout.is_none() {
-            return None;
-        }
-        Some(Output::from_out(out, timeout))
+        // SAFETY: JavaScript is single-threaded and waits for this call, and
+        // the slice lives only for its duration: nothing else touches it.
+        let meta = unsafe { meta.as_mut() };
+        self.inner.hand_over(&mut self.cursor, io, meta);
+        self.inner.next_timeout().map_or(-1.0, |t| t.saturating_duration_since(now).as_secs_f64() * 1000.0)
     }
 }

@@ -19,7 +19,7 @@ use sctp_proto::{ClientConfig, DatagramEvent, Endpoint as ProtoEndpoint, Endpoin
 
 use crate::assoc::{Assoc, Ending, SendError};
 use crate::config::AssocConfig;
-use crate::events::{Event, Out};
+use crate::events::{Cursor, Event, Out};
 use crate::wire::{self, Inbound};
 
 thread_local! {
@@ -428,7 +428,12 @@ impl Endpoint {
         self.timers.first().map(|&(at, _)| at)
     }
 
-    /// Takes what came out since the last call.
+    /// Copies what came out into JavaScript's buffers (see `Out::hand_over`).
+    pub fn hand_over(&mut self, cur: &mut Cursor, io: &mut [u8], meta: &mut [u32]) {
+        self.counters.packets_out += u64::from(self.out.hand_over(cur, io, meta));
+    }
+
+    /// Takes what came out since the last call (the Rust tests read it so).
     pub fn take_out(&mut self) -> Out {
         self.counters.packets_out += self.out.lens.len() as u64;
         std::mem::take(&mut self.out)
