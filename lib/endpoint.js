@@ -74,6 +74,11 @@ class Endpoint {
       this.draining = false
       if (this.inbox.length) this.drain()
     }
+    this.onTimer = () => {
+      this.timer = null
+      this.timerAt = Infinity
+      this.flush()
+    }
     this.onTick = () => {
       this.flushing = false
       this.flush()
@@ -173,7 +178,7 @@ class Endpoint {
   kick () {
     if (this.flushing) return
     this.flushing = true
-    process.nextTick(this.onTick)
+    queueMicrotask(this.onTick)
   }
 
   flush () {
@@ -204,7 +209,9 @@ class Endpoint {
     let packets = null
     let messages = null // [assoc, stream, ppid, data] per message, flat
     let events = null
+    let holding = 0
     for (;;) {
+      holding = meta[5]
       let w = HEAD
       let at = 0
       for (let n = meta[0]; n > 0; n--) {
@@ -249,6 +256,8 @@ class Endpoint {
     }
     this.arm(timeout)
     if (events) this.release()
+    // A SACK waits to ride on what the application writes in this turn (src/assoc.rs transmit).
+    if (holding) this.kick()
   }
 
   // A transport that ended its writable side is a dead link: packets are lost.
@@ -283,7 +292,9 @@ class Endpoint {
     owner._onEvent(ev)
   }
 
-  // One timer per endpoint, moved only when the native deadline moves.
+  // One timer per endpoint. A later deadline leaves it be (it fires early,
+  // flushes and is armed again: cheaper than moving it on every packet, as
+  // the retransmission timer restarts with each DATA); an earlier one moves it.
   arm (timeout) {
     if (timeout < 0) {
       if (this.timer) clearTimeout(this.timer)
@@ -292,16 +303,16 @@ class Endpoint {
       return
     }
     const at = Date.now() + timeout
-    if (this.timer && Math.abs(at - this.timerAt) < 1) return
-    if (this.timer) clearTimeout(this.timer)
-    this.timerAt = at
-    this.timer = setTimeout(() => {
-      this.timer = null
-      this.timerAt = Infinity
-      this.flush()
-    }, Math.max(0, Math.ceil(timeout)))
+    if (!this.timer || at < this.timerAt - 1) {
+      if (this.timer) clearTimeout(this.timer)
+      this.timerAt = at
+      this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(timeout)))
+    }
     // Only live associations keep the process running, as sockets do.
-    if (this.owners.size === 0) this.timer.unref()
+    if ((this.owners.size > 0) !== this.timer.hasRef()) {
+      if (this.owners.size > 0) this.timer.ref()
+      else this.timer.unref()
+    }
   }
 
   // The transport failed or closed: every association on it ends with an error.

@@ -112,6 +112,8 @@ pub struct Assoc {
     rtt_probe: Option<(u32, Instant)>,
     highest_tsn_sent: Option<u32>,
     srtt: Option<Duration>,
+    /// A lone SACK waiting for a DATA packet to ride on (see `transmit`).
+    held_sack: Option<Bytes>,
     /// Test hook: the next pump panics, to prove panics stay contained.
     pub poisoned: bool,
 }
@@ -157,6 +159,7 @@ impl Assoc {
             rtt_probe: None,
             highest_tsn_sent: None,
             srtt: None,
+            held_sack: None,
             poisoned: false,
         }
     }
@@ -211,10 +214,14 @@ impl Assoc {
         carried_data
     }
 
-    /// Learns from, and finishes, a packet sctp-proto produced; appends it to `out`.
-    fn emit(&mut self, pkt: &[u8], now: Instant, out: &mut Out) {
+    /// Learns from, and finishes, a packet sctp-proto produced (with a SACK
+    /// bundled in front of its chunks if given); appends it to `out`.
+    fn emit(&mut self, pkt: &[u8], sack: Option<&[u8]>, now: Instant, out: &mut Out) {
         let start = out.packets.len();
-        out.packet(pkt);
+        match sack {
+            Some(s) => out.packet_parts(&[&pkt[..wire::COMMON_HEADER], &s[wire::COMMON_HEADER..], &pkt[wire::COMMON_HEADER..]]),
+            None => out.packet(pkt),
+        }
         let pkt = &mut out.packets[start..];
         if let Some(h) = wire::header(pkt) {
             if h.vtag != 0 {
@@ -253,7 +260,7 @@ impl Assoc {
                 _ => {}
             }
         }
-        let mut changed = false;
+        let mut changed = sack.is_some();
         if let Some(at) = init_ack_at {
             // sctp-proto 0.10.8 advertises in its INIT ACK its own OS/MIS, each
             // min'ed with the INIT's field of the *same* name (OS with the peer's
@@ -398,15 +405,16 @@ impl Assoc {
         (self.cfg.os.min(u32::from(self.peer_mis)), self.cfg.mis.min(u32::from(self.peer_os)))
     }
 
-    /// Drains events, received messages and packets after any input, write or timeout.
-    pub fn pump(&mut self, now: Instant, out: &mut Out) {
+    /// Drains events, received messages and packets after any input, write or
+    /// timeout. `hold`: a lone SACK may wait for the next pump (see `transmit`).
+    pub fn pump(&mut self, now: Instant, out: &mut Out, hold: bool) {
         assert!(!self.poisoned, "test hook: poisoned association");
         self.drain_events(now, out);
         if self.shutdown_wanted && !self.shutdown_started && self.connected && self.ending.is_none() && self.all_acked() {
             self.shutdown_started = self.proto.shutdown().is_ok();
             self.deadline = Some(now + closing_limit(&self.cfg));
         }
-        self.transmit(now, out);
+        self.transmit(now, out, hold);
         // A failing association's queues are emptied, not acknowledged: no "low".
         if !self.watches.is_empty() && self.ending.is_none() {
             self.check_watches(out);
@@ -420,27 +428,47 @@ impl Assoc {
         self.check_ending(out);
     }
 
-    /// Everything sctp-proto wants to send now.
-    fn transmit(&mut self, now: Instant, out: &mut Out) {
+    /// Everything sctp-proto wants to send now. sctp-proto sends every SACK
+    /// alone; RFC 9260 §6.2 wants it bundled with outgoing DATA where it can.
+    /// So a lone SACK rides in front of the next DATA packet that has room —
+    /// after input, the answer the application writes in the same turn
+    /// (`hold`: until the next pump, which JavaScript makes in that turn) —
+    /// and a newer SACK replaces one still waiting. A request-response
+    /// exchange then takes one packet each way instead of three every two.
+    fn transmit(&mut self, now: Instant, out: &mut Out, hold: bool) {
         while let Some(t) = self.proto.poll_transmit(now) {
-            if let sctp_proto::Payload::RawEncode(pkts) = t.payload {
-                for p in &pkts {
-                    self.emit(p, now, out);
-                }
+            let sctp_proto::Payload::RawEncode(pkts) = t.payload else { continue };
+            if let Some(sack) = pkts.iter().rev().find(|p| wire::lone_sack(p)) {
+                self.held_sack = Some(sack.clone());
+            }
+            for p in pkts.iter().filter(|p| !wire::lone_sack(p)) {
+                let sack = self.held_sack.take_if(|s| wire::sack_fits(s, p));
+                self.emit(p, sack.as_deref(), now, out);
+            }
+        }
+        if !hold {
+            if let Some(sack) = self.held_sack.take() {
+                self.emit(&sack, None, now, out);
             }
         }
     }
 
+    /// Whether a SACK waits for the next pump.
+    pub fn holding(&self) -> bool {
+        self.held_sack.is_some()
+    }
+
     /// After a packet with DATA: reads what is complete, and around a loss
     /// lets SACKs go out now instead of once per batch (see `gaps`).
-    pub fn after_data(&mut self, now: Instant, out: &mut Out) {
+    /// `more_coming`: packets follow in this batch (the last one's SACK is the pump's).
+    pub fn after_data(&mut self, now: Instant, out: &mut Out, more_coming: bool) {
         self.drain_events(now, out);
         self.data_packets = self.data_packets.wrapping_add(1);
         // RFC 9260 §6.2: a SACK for at least every second DATA packet. Once per
         // batch starved a sender bound by Max.Burst (usrsctp over UDP: 4 packets
         // per SACK); around a loss, after every packet (see `gaps`).
-        if self.gaps.eager() || self.data_packets % 2 == 0 {
-            self.transmit(now, out);
+        if more_coming && (self.gaps.eager() || self.data_packets % 2 == 0) {
+            self.transmit(now, out, false);
         }
     }
 

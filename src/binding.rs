@@ -70,12 +70,16 @@ impl NativeEndpoint {
     pub fn input(&mut self, mut io: BufferSlice, mut meta: Uint32ArraySlice, count: u32) -> f64 {
         let now = Instant::now();
         let mut at = 0;
-        for &len in meta.get(HEAD..HEAD + count as usize).unwrap_or_default() {
+        let lens = meta.get(HEAD..HEAD + count as usize).unwrap_or_default();
+        for (i, &len) in lens.iter().enumerate() {
             let Some(p) = io.get(at..at + len as usize) else { break };
+            self.inner.more_coming = i + 1 < lens.len();
             self.inner.input(now, p);
             at += len as usize;
         }
-        self.flush_at(now, &mut io, &mut meta)
+        self.inner.more_coming = false;
+        self.inner.pump_after_input(now);
+        self.hand_over(now, &mut io, &mut meta)
     }
 
     /// Queues one message. Returns the stream's buffered byte count, or a negative `SendError`.
@@ -130,7 +134,9 @@ impl NativeEndpoint {
     /// output (or the rest of it: the header says when there is more); returns the next timeout.
     #[napi(catch_unwind)]
     pub fn flush(&mut self, mut io: BufferSlice, mut meta: Uint32ArraySlice) -> f64 {
-        self.flush_at(Instant::now(), &mut io, &mut meta)
+        let now = Instant::now();
+        self.inner.pump(now);
+        self.hand_over(now, &mut io, &mut meta)
     }
 
     /// Associations alive, in whatever state.
@@ -165,8 +171,7 @@ impl NativeEndpoint {
     }
 
     /// Milliseconds to the next timer, or -1 for none.
-    fn flush_at(&mut self, now: Instant, io: &mut [u8], meta: &mut Uint32ArraySlice) -> f64 {
-        self.inner.pump(now);
+    fn hand_over(&mut self, now: Instant, io: &mut [u8], meta: &mut Uint32ArraySlice) -> f64 {
         // SAFETY: JavaScript is single-threaded and waits for this call, and
         // the slice lives only for its duration: nothing else touches it.
         let meta = unsafe { meta.as_mut() };

@@ -83,6 +83,10 @@ pub struct Endpoint {
     /// Associations touched since the last pump.
     dirty: Vec<u32>,
     next_id: u32,
+    /// Associations holding a SACK for the next pump (see `Assoc::transmit`).
+    holding: Vec<u32>,
+    /// Set by the caller while feeding a batch: more packets follow this one.
+    pub more_coming: bool,
     pub counters: Counters,
     pub out: Out,
 }
@@ -107,6 +111,8 @@ impl Endpoint {
             timers: BTreeSet::new(),
             dirty: Vec::new(),
             next_id: 1,
+            holding: Vec::new(),
+            more_coming: false,
             counters: Counters::default(),
             out: Out::default(),
         }
@@ -216,11 +222,12 @@ impl Endpoint {
                 let Some(&id) = self.by_handle.get(&handle.0) else { return };
                 let Some(a) = self.assocs.get_mut(&id) else { return };
                 let out = &mut self.out;
+                let more_coming = self.more_coming;
                 let ok = catch_unwind(AssertUnwindSafe(|| {
                     let data = a.observe_in(pkt, now, out);
                     a.proto.handle_event(ev);
                     if data {
-                        a.after_data(now, out);
+                        a.after_data(now, out, more_coming);
                     }
                 }));
                 if ok.is_err() {
@@ -372,6 +379,18 @@ impl Endpoint {
 
     /// Runs expired timers, then pumps every association touched since the last call.
     pub fn pump(&mut self, now: Instant) {
+        self.pump_with(now, false);
+    }
+
+    /// `pump` after input: a lone SACK may wait for the next pump, in case the
+    /// application answers in this turn (see `Assoc::transmit`).
+    pub fn pump_after_input(&mut self, now: Instant) {
+        self.pump_with(now, true);
+    }
+
+    fn pump_with(&mut self, now: Instant, hold: bool) {
+        let held = std::mem::take(&mut self.holding);
+        self.dirty.extend_from_slice(&held);
         while let Some(&(at, id)) = self.timers.first() {
             if at > now {
                 break;
@@ -392,9 +411,12 @@ impl Endpoint {
         for &id in &dirty {
             let Some(a) = self.assocs.get_mut(&id) else { continue };
             let out = &mut self.out;
-            if catch_unwind(AssertUnwindSafe(|| a.pump(now, out))).is_err() {
+            if catch_unwind(AssertUnwindSafe(|| a.pump(now, out, hold))).is_err() {
                 self.crash(id);
                 continue;
+            }
+            if a.holding() {
+                self.holding.push(id);
             }
             // Only handshakes count against MAX_HANDSHAKING (empty in steady state).
             if a.connected && !self.init_tags.is_empty() {
@@ -431,6 +453,7 @@ impl Endpoint {
     /// Copies what came out into JavaScript's buffers (see `Out::hand_over`).
     pub fn hand_over(&mut self, cur: &mut Cursor, io: &mut [u8], meta: &mut [u32]) {
         self.counters.packets_out += u64::from(self.out.hand_over(cur, io, meta));
+        meta[5] = u32::from(!self.holding.is_empty());
     }
 
     /// Takes what came out since the last call (the Rust tests read it so).

@@ -59,7 +59,8 @@ pub struct Out {
 }
 
 /// The layout of the `meta` words after a hand-over (lib/endpoint.js reads it):
-/// a header of `HEAD` words — [packets, messages, events, bytes needed, more] —
+/// a header of `HEAD` words — [packets, messages, events, bytes needed, more,
+/// holding] (holding: a SACK waits for the next flush, see `Assoc::transmit`) —
 /// then a record per packet [length], per message [assoc, stream, ppid, length],
 /// per event [kind, assoc, a, b, c, text length]; the bytes of each, in the same
 /// order, are in `io`. "bytes needed": the next item is larger than all of `io`.
@@ -86,6 +87,15 @@ impl Out {
     pub fn packet(&mut self, p: &[u8]) {
         self.packets.extend_from_slice(p);
         self.lens.push(p.len() as u32);
+    }
+
+    /// One packet made of consecutive parts.
+    pub fn packet_parts(&mut self, parts: &[&[u8]]) {
+        let start = self.packets.len();
+        for p in parts {
+            self.packets.extend_from_slice(p);
+        }
+        self.lens.push((self.packets.len() - start) as u32);
     }
 
     /// The packets one by one (the Rust tests and fuzz targets read them so).

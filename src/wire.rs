@@ -6,6 +6,8 @@
 //! Everything here reads untrusted bytes: every access is bounds-checked.
 
 pub const COMMON_HEADER: usize = 12;
+/// The largest packet sctp-proto builds (its INITIAL_MTU): a SACK joins a DATA packet only within it.
+pub const MAX_PACKET: usize = 1228;
 
 pub const CT_DATA: u8 = 0;
 pub const CT_INIT: u8 = 1;
@@ -81,6 +83,19 @@ pub fn chunks(pkt: &[u8]) -> impl Iterator<Item = ChunkRef<'_>> {
         off += (len + 3) & !3;
         Some(c)
     })
+}
+
+/// Whether the packet is a SACK alone.
+pub fn lone_sack(pkt: &[u8]) -> bool {
+    let mut cs = chunks(pkt);
+    cs.next().is_some_and(|c| c.typ == CT_SACK) && cs.next().is_none()
+}
+
+/// Whether a lone SACK fits in front of this packet's chunks: DATA first (no
+/// chunk that must travel alone) and room left (RFC 9260 §6: control chunks
+/// precede DATA in a bundle).
+pub fn sack_fits(sack: &[u8], pkt: &[u8]) -> bool {
+    chunks(pkt).next().is_some_and(|c| c.typ == CT_DATA) && sack.len() - COMMON_HEADER + pkt.len() <= MAX_PACKET
 }
 
 /// CRC32c as SCTP computes it: over the packet with the checksum field zeroed.

@@ -274,3 +274,62 @@ fn shutdown_acknowledges_the_peers_data_not_our_own() {
     let b_tsn = p.b_first_data_tsn.expect("b sent DATA");
     assert_eq!(shutdown_cum, Some(b_tsn));
 }
+
+/// The chunk types of each packet in `out`.
+fn chunk_types(out: &Out) -> Vec<Vec<u8>> {
+    out.each_packet().map(|p| sctp_native::wire::chunks(p).map(|c| c.typ).collect()).collect()
+}
+
+#[test]
+fn a_sack_rides_on_the_answer_written_in_the_same_turn() {
+    use sctp_native::wire::{CT_DATA, CT_SACK};
+    let (mut p, a_id) = connected_pair();
+    let b_id = p.seen_b.event("connect").assoc;
+    // Request and answer, as an application on each side would: the answer is
+    // written after the request's input, before the next flush.
+    let mut sacks_alone = 0;
+    let mut sacks_bundled = 0;
+    for i in 0..10u8 {
+        p.a.send(a_id, 0, 51, false, (0, 0), &[i; 64]).unwrap();
+        p.a.pump(p.now);
+        let request = p.a.take_out();
+        deliver(&request, &mut p.b, p.now);
+        p.b.pump_after_input(p.now);
+        p.b.send(b_id, 0, 51, false, (0, 0), &[i; 64]).unwrap();
+        p.b.pump(p.now);
+        let answer = p.b.take_out();
+        p.seen_b.take(&answer);
+        for types in chunk_types(&request).into_iter().chain(chunk_types(&answer)) {
+            match types.as_slice() {
+                [CT_SACK] => sacks_alone += 1,
+                [CT_SACK, CT_DATA] => sacks_bundled += 1,
+                [CT_DATA] => {}
+                other => panic!("unexpected packet {other:?}"),
+            }
+        }
+        deliver(&answer, &mut p.a, p.now);
+        p.a.pump_after_input(p.now);
+    }
+    assert_eq!(sacks_alone, 0);
+    // Each side acknowledges every second DATA packet: 5 by b, 4 by a (its
+    // last SACK still waits for an answer).
+    assert_eq!(sacks_bundled, 9);
+    assert_eq!(p.seen_b.messages.len(), 10);
+}
+
+#[test]
+fn a_held_sack_goes_alone_when_nothing_is_written() {
+    use sctp_native::wire::CT_SACK;
+    let (mut p, a_id) = connected_pair();
+    // Two DATA packets: the second one is to be acknowledged at once.
+    for i in 0..2u8 {
+        p.a.send(a_id, 0, 51, false, (0, 0), &[i; 64]).unwrap();
+        p.a.pump(p.now);
+        let out = p.a.take_out();
+        deliver(&out, &mut p.b, p.now);
+        p.b.pump_after_input(p.now);
+    }
+    assert!(p.b.take_out().lens.is_empty(), "the SACK waits for an answer");
+    p.b.pump(p.now);
+    assert_eq!(chunk_types(&p.b.take_out()), [vec![CT_SACK]], "the next flush sends it alone");
+}
