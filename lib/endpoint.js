@@ -112,7 +112,7 @@ class Endpoint {
   }
 
   listen (cfg, passive, owner) {
-    if (this.dead) throw this.dead
+    if (this.dead) throw this.deadError()
     if (!this.native.listen(cfg, passive)) return false
     this.listeners.set(cfg.localPort, owner)
     return true
@@ -315,24 +315,30 @@ class Endpoint {
     }
   }
 
-  // The transport failed or closed: every association on it ends with an error.
+  // The transport failed or closed: every association on it ends with an
+  // error. The Error objects (a stack trace each) are made only for whoever gets one.
   fail (err) {
     if (this.dead) return
-    const e = err && err.code === 'ERR_SCTP_INTERNAL'
-      ? err
-      : withCode(Error, 'ERR_SCTP_TRANSPORT_CLOSED', err ? `transport error: ${err.message}` : 'transport closed')
-    if (err && err !== e) e.cause = err
-    this.dead = e
+    this.dead = err && err.code === 'ERR_SCTP_INTERNAL'
+      ? { code: err.code, message: err.message }
+      : { code: 'ERR_SCTP_TRANSPORT_CLOSED', message: err ? `transport error: ${err.message}` : 'transport closed', cause: err || undefined }
     failed.add(this.transport)
-    log.state('endpoint failed: %s', e.message)
+    log.state('endpoint failed: %s', this.dead.message)
     const owners = [...this.owners.values()]
     const listeners = [...new Set(this.listeners.values())]
     this.owners.clear()
     this.listeners.clear()
-    for (const o of owners) o._onEvent({ kind: 'close', code: e.code, message: e.message, cause: e.cause })
-    for (const l of listeners) if (l._onTransportError) l._onTransportError(e)
+    for (const o of owners) o._onEvent({ kind: 'close', ...this.dead })
+    for (const l of listeners) if (l._onTransportError) l._onTransportError(this.deadError())
     this.arm(-1)
     this.detach()
+  }
+
+  deadError () {
+    const { code, message, cause } = this.dead
+    const e = withCode(Error, code, message)
+    if (cause) e.cause = cause
+    return e
   }
 
   // With no socket or server left, let go of the transport (and the process),

@@ -55,6 +55,9 @@ function defaults (params) {
   return { ...current }
 }
 
+// One current default, without copying them all.
+const setting = (name) => current[name]
+
 function integer (name, value, min, max) {
   if (typeof value !== 'number') throw invalidType(name, 'of type number', value)
   if (!Number.isInteger(value) || value < min || value > max) throw outOfRange(name, `an integer >= ${min} and <= ${max}`, value)
@@ -117,4 +120,4 @@ function assocConfig (options, localPort, remotePort) {
   }
 }
 
-module.exports = { defaults, socketOptions, assocConfig, port, flag, transport, integer, NOT_HONOURED }
+module.exports = { defaults, setting, socketOptions, assocConfig, port, flag, transport, integer, NOT_HONOURED }

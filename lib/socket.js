@@ -164,7 +164,7 @@ class Socket extends MessageDuplex {
     this._connected = false
     this._closed = false
     this._endWanted = false
-    this._maxMessageSize = options.defaults().max_message_size
+    this._maxMessageSize = options.setting('max_message_size')
     this._reliability = null
     this._pendingWrites = [] // writes made before 'connect'
     this._lanes = new Map() // stream id -> { limit, waiting: [callbacks], reset: bool }

@@ -49,6 +49,9 @@ function parseArgs (argv) {
 }
 
 const now = () => Number(process.hrtime.bigint()) / 1e6 // ms
+// Each workload runs in a fresh process: first a 1/WARM_UP share of it, not
+// timed, so that the figures are of JIT-compiled code in every implementation.
+const WARM_UP = 10
 const log = (...a) => process.stderr.write(a.join(' ') + '\n')
 
 // One way, client -> server: `bytes` in `size` messages. Time is first write
@@ -56,31 +59,42 @@ const log = (...a) => process.stderr.write(a.join(' ') + '\n')
 async function oneWay (adapter, { name, bytes, size, rate = 0 }, budgetMs) {
   const pair = link()
   const conn = await adapter.open(pair, name)
-  pair.set({ loss: rate }) // after the handshake: loss applies to the data phase only
   const msg = Buffer.alloc(size, 0x5a)
   let got = 0
   let msgs = 0
-  let t0 = 0
+  let target = Math.max(size * 16, Math.floor(bytes / WARM_UP)) // the warm-up
+  let arrived
+  conn.server.onMessage((m) => {
+    got += m.length
+    msgs++
+    if (got >= target) arrived()
+  })
+  const send = async (total, done) => {
+    let stop = false
+    done.then(() => { stop = true })
+    for (let sent = 0; sent < total && !stop; sent += size) {
+      if (!conn.client.write(msg)) await Promise.race([conn.client.writable(), done])
+    }
+    await done
+  }
+  await send(target, new Promise((resolve) => { arrived = resolve }))
+  got = 0
+  msgs = 0
+  target = bytes
+  pair.set({ loss: rate }) // after the handshake and warm-up: loss applies to the measured data only
+  const w0 = pair.stats.aToB.written + pair.stats.bToA.written
   let capped = false
   let timer
   const done = new Promise((resolve) => {
-    conn.server.onMessage((m) => {
-      got += m.length
-      msgs++
-      if (got >= bytes) resolve()
-    })
+    arrived = resolve
     timer = setTimeout(() => { capped = true; resolve() }, budgetMs)
   })
-  let stop = false
-  done.then(() => { stop = true; clearTimeout(timer) })
-  t0 = now()
-  for (let sent = 0; sent < bytes && !stop; sent += size) {
-    if (!conn.client.write(msg)) await Promise.race([conn.client.writable(), done])
-  }
-  await done
+  const t0 = now()
+  await send(bytes, done)
+  clearTimeout(timer)
   const secs = (now() - t0) / 1000
   const { aToB, bToA } = pair.stats
-  const result = { bytes: got, msgs, secs, capped, dropped: aToB.lost + bToA.lost, packets: aToB.written + bToA.written }
+  const result = { bytes: got, msgs, secs, capped, dropped: aToB.lost + bToA.lost, packets: aToB.written + bToA.written - w0 }
   await closeSoon(conn)
   return result
 }
@@ -97,6 +111,11 @@ async function pingPong (adapter, { count, size }, budgetMs) {
   conn.client.onMessage(() => { const w = waiter; waiter = null; w() })
   const msg = Buffer.alloc(size, 7)
   const rtts = []
+  for (let i = 0; i < Math.ceil(count / WARM_UP); i++) {
+    const back = new Promise((resolve) => { waiter = resolve })
+    conn.client.write(msg)
+    await back
+  }
   const start = now()
   let capped = false
   for (let i = 0; i < count; i++) {
@@ -115,6 +134,7 @@ async function pingPong (adapter, { count, size }, budgetMs) {
 
 // Open an association, close it, wait until both sides are closed; repeat.
 async function handshakes (adapter, { count }, budgetMs) {
+  for (let i = 0; i < Math.ceil(count / WARM_UP); i++) await (await adapter.open(link(), 'handshakes')).close()
   const start = now()
   let n = 0
   let capped = false
