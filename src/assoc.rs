@@ -114,6 +114,8 @@ pub struct Assoc {
     srtt: Option<Duration>,
     /// A lone SACK waiting for a DATA packet to ride on (see `transmit`).
     held_sack: Option<Bytes>,
+    /// DATA went out since a SACK was last held: the application answers, so holding pays.
+    sent_data: bool,
     /// Test hook: the next pump panics, to prove panics stay contained.
     pub poisoned: bool,
 }
@@ -160,6 +162,7 @@ impl Assoc {
             highest_tsn_sent: None,
             srtt: None,
             held_sack: None,
+            sent_data: false,
             poisoned: false,
         }
     }
@@ -247,6 +250,7 @@ impl Assoc {
                 // forever (RFC 9260 §9.2: Association.Max.Retrans, then ABORT). Found by fuzzing.
                 wire::CT_SHUTDOWN_ACK if self.deadline.is_none() => self.deadline = Some(now + closing_limit(&self.cfg)),
                 wire::CT_DATA => {
+                    self.sent_data = true;
                     if let Some(d) = wire::data_info(c.value) {
                         self.rtt_sent(d.tsn, now);
                     }
@@ -446,8 +450,13 @@ impl Assoc {
                 self.emit(p, sack.as_deref(), now, out);
             }
         }
-        if !hold {
-            if let Some(sack) = self.held_sack.take() {
+        // Holding costs a flush (a crossing more): only for an application that
+        // answers, i.e. wrote DATA since the last SACK held; a sink never does.
+        if let Some(sack) = self.held_sack.take() {
+            if hold && self.sent_data {
+                self.sent_data = false;
+                self.held_sack = Some(sack);
+            } else {
                 self.emit(&sack, None, now, out);
             }
         }

@@ -70,6 +70,7 @@ async function main () {
       out.messages++
       out.bytes += m.length
     })
+    socket.once('end', () => { out.stats = socket.stats() }) // while the association is still there
     await closed // the source's SHUTDOWN
     out.rx_mbit_per_s = first && last > first ? out.bytes * 8 / 1e6 / secs(first, last) : 0
   } else {
