@@ -1,8 +1,8 @@
 'use strict'
 // The driver of one native endpoint: one per transport, shared by every
 // socket and server on it. It batches the packets of one event-loop turn
-// into one native call, coalesces writes into one flush per tick, keeps one
-// timer, and routes what comes back to the sockets.
+// into one native call, coalesces writes into one flush (a microtask), keeps
+// one timer, and routes what comes back to the sockets.
 const { NativeEndpoint } = require('../binding.js')
 const { withCode } = require('./errors')
 const log = require('./log')
@@ -79,7 +79,7 @@ class Endpoint {
       this.timerAt = Infinity
       this.flush()
     }
-    this.onTick = () => {
+    this.onFlush = () => {
       this.flushing = false
       this.flush()
     }
@@ -174,11 +174,12 @@ class Endpoint {
     }
   }
 
-  // Writes in one tick share one flush.
+  // Writes in one job share one flush, run as a microtask: after the promise
+  // continuations already queued, so an answer written after an `await` is in it.
   kick () {
     if (this.flushing) return
     this.flushing = true
-    queueMicrotask(this.onTick)
+    queueMicrotask(this.onFlush)
   }
 
   flush () {

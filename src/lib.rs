@@ -1,7 +1,7 @@
 //! sctp-native: a Node.js addon driving the sans-IO SCTP state machine of
 //! `sctp-proto`. JavaScript owns the transport and stream semantics; this
 //! crate owns associations and hands back, per call, everything that came
-//! out (see `events::Output`).
+//! out, through buffers JavaScript reuses (see `events::Out::hand_over`).
 #![deny(clippy::all)]
 
 pub mod assoc;
