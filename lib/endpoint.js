@@ -215,9 +215,13 @@ class Endpoint {
       holding = meta[5]
       let w = HEAD
       let at = 0
+      // The packets, back to back at the start of `io`, leave in one copy; each is a view of it.
+      let end = 0
+      for (let i = 0; i < meta[0]; i++) end += meta[HEAD + i]
+      const slab = end ? copyOut(0, end) : null
       for (let n = meta[0]; n > 0; n--) {
         const len = meta[w++]
-        ;(packets ||= []).push(copyOut(at, len))
+        ;(packets ||= []).push(slab.subarray(at, at + len))
         at += len
       }
       for (let n = meta[1]; n > 0; n--, w += 4) {
