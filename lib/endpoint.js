@@ -184,13 +184,16 @@ class Endpoint {
 
   flush () {
     if (this.dead) return
-    let timeout
+    this.dispatch(this.nativeFlush())
+  }
+
+  // Runs due timers, pumps, and hands over (the rest of) the output; returns the next timeout.
+  nativeFlush () {
     try {
-      timeout = this.native.flush(io, meta)
+      return this.native.flush(io, meta)
     } catch (err) {
       throw this.crashed(err)
     }
-    this.dispatch(timeout)
   }
 
   // A native call threw: a panic caught in Rust. The endpoint's state is
@@ -235,11 +238,7 @@ class Endpoint {
       }
       if (!meta[4]) break
       if (meta[3]) grow(meta[3])
-      try {
-        timeout = this.native.flush(io, meta)
-      } catch (err) {
-        throw this.crashed(err)
-      }
+      timeout = this.nativeFlush()
     }
     if (packets) this.writePackets(packets)
     // 'connect' before the messages that may share its packet; 'end' and 'close' after them.

@@ -80,10 +80,6 @@ pub struct Cursor {
 }
 
 impl Out {
-    pub fn is_empty(&self) -> bool {
-        self.lens.is_empty() && self.meta.is_empty() && self.events.is_empty()
-    }
-
     pub fn packet(&mut self, p: &[u8]) {
         self.packets.extend_from_slice(p);
         self.lens.push(p.len() as u32);
@@ -254,7 +250,7 @@ mod tests {
         want.extend_from_slice(&[3; 20]);
         want.extend_from_slice(b"ECONNRESET\ngone");
         assert_eq!(bytes, want);
-        assert!(out.is_empty() && out.packets.is_empty() && out.data.is_empty());
+        assert!(out.packets.is_empty() && out.lens.is_empty() && out.data.is_empty() && out.meta.is_empty() && out.events.is_empty());
     }
 
     #[test]
