@@ -476,7 +476,7 @@ impl Assoc {
         // RFC 9260 §6.2: a SACK for at least every second DATA packet. Once per
         // batch starved a sender bound by Max.Burst (usrsctp over UDP: 4 packets
         // per SACK); around a loss, after every packet (see `gaps`).
-        if more_coming && (self.gaps.eager() || self.data_packets % 2 == 0) {
+        if more_coming && (self.gaps.eager() || self.data_packets.is_multiple_of(2)) {
             self.transmit(now, out, false);
         }
     }

@@ -83,6 +83,8 @@ impl NativeEndpoint {
     }
 
     /// Queues one message. Returns the stream's buffered byte count, or a negative `SendError`.
+    /// Plain arguments, not an options object: no JavaScript object per message.
+    #[allow(clippy::too_many_arguments)]
     #[napi(catch_unwind)]
     pub fn send(&mut self, assoc: u32, stream: u32, ppid: u32, unordered: bool, rel_type: u32, rel_value: u32, data: BufferSlice) -> i64 {
         let Ok(stream) = u16::try_from(stream) else { return crate::assoc::SendError::BadStream as i64 };

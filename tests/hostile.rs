@@ -190,7 +190,7 @@ fn init_and_init_ack_with_zero_streams_are_discarded() {
         let a_id = p.a.connect(cfg(5001, 5000), p.now).unwrap();
         p.a.pump(p.now);
         let init = p.a.take_out().each_packet().next().unwrap().to_vec();
-        let tag = wire::init_info(&wire::chunks(&init).next().unwrap().value).unwrap().initiate_tag;
+        let tag = wire::init_info(wire::chunks(&init).next().unwrap().value).unwrap().initiate_tag;
         let mut ack = init_chunk(0x0bad_cafe, 65536, os, mis, 1);
         ack[0] = wire::CT_INIT_ACK;
         p.a.input(p.now, &packet(5000, 5001, tag, &[&ack]));
