@@ -2,11 +2,13 @@
 //! fake clock: lost packets at the worst moments, forged and blind packets,
 //! floods. Also the regression tests for what fuzzing found.
 
-use std::time::{Duration, Instant};
+mod common;
 
+use std::time::Duration;
+
+use common::{Dir, Pair};
 use sctp_native::config::AssocConfig;
-use sctp_native::endpoint::{Endpoint, MAX_HANDSHAKING};
-use sctp_native::events::{Event, Out};
+use sctp_native::endpoint::MAX_HANDSHAKING;
 use sctp_native::wire;
 
 fn cfg(local: u32, remote: u32) -> AssocConfig {
@@ -17,43 +19,10 @@ fn types(pkt: &[u8]) -> Vec<u8> {
     wire::chunks(pkt).map(|c| c.typ).collect()
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Dir {
-    AtoB,
-    BtoA,
-}
-
-/// Decides, per packet in flight, whether the network loses it.
-type Filter = Box<dyn FnMut(Dir, &[u8]) -> bool>;
-
-/// `a` (client, port 5001) and `b` (server, port 5000) on a fake clock, with a
-/// filter that may drop any packet in flight.
-struct Pair {
-    a: Endpoint,
-    b: Endpoint,
-    now: Instant,
-    events_a: Vec<Event>,
-    events_b: Vec<Event>,
-    messages_b: Vec<Vec<u8>>,
-    messages_a: Vec<Vec<u8>>,
-    /// Every packet that went across (or was dropped), in order.
-    log: Vec<(Dir, Vec<u8>, bool)>,
-    drop: Filter,
-}
-
 impl Pair {
+    /// `a` (client, port 5001) and `b` (server, port 5000, listening).
     fn new() -> Self {
-        let mut p = Pair {
-            a: Endpoint::new(),
-            b: Endpoint::new(),
-            now: Instant::now(),
-            events_a: Vec::new(),
-            events_b: Vec::new(),
-            messages_a: Vec::new(),
-            messages_b: Vec::new(),
-            log: Vec::new(),
-            drop: Box::new(|_, _| false),
-        };
+        let mut p = Pair::default();
         assert!(p.b.listen(cfg(5000, 0), false));
         p
     }
@@ -62,60 +31,9 @@ impl Pair {
         let mut p = Pair::new();
         let a_id = p.a.connect(cfg(5001, 5000), p.now).unwrap();
         p.drive();
-        let b_id = p.events_b.iter().find(|e| e.kind == "connect").expect("b connected").assoc;
-        assert!(p.events_a.iter().any(|e| e.kind == "connect"));
+        let b_id = p.seen_b.events.iter().find(|e| e.kind == "connect").expect("b connected").assoc;
+        assert!(p.seen_a.events.iter().any(|e| e.kind == "connect"));
         (p, a_id, b_id)
-    }
-
-    fn take(out: &Out, events: &mut Vec<Event>, messages: &mut Vec<Vec<u8>>) {
-        events.extend(out.events.iter().cloned());
-        let mut at = 0;
-        for m in out.meta.chunks(4) {
-            let len = m[3] as usize;
-            messages.push(out.data[at..at + len].to_vec());
-            at += len;
-        }
-    }
-
-    fn drive(&mut self) {
-        for _ in 0..100_000 {
-            self.a.pump(self.now);
-            self.b.pump(self.now);
-            let oa = self.a.take_out();
-            let ob = self.b.take_out();
-            Self::take(&oa, &mut self.events_a, &mut self.messages_a);
-            Self::take(&ob, &mut self.events_b, &mut self.messages_b);
-            if oa.lens.is_empty() && ob.lens.is_empty() {
-                return;
-            }
-            for pkt in oa.each_packet() {
-                let dropped = (self.drop)(Dir::AtoB, pkt);
-                self.log.push((Dir::AtoB, pkt.to_vec(), dropped));
-                if !dropped {
-                    self.b.input(self.now, pkt);
-                }
-            }
-            for pkt in ob.each_packet() {
-                let dropped = (self.drop)(Dir::BtoA, pkt);
-                self.log.push((Dir::BtoA, pkt.to_vec(), dropped));
-                if !dropped {
-                    self.a.input(self.now, pkt);
-                }
-            }
-        }
-        panic!("pair never went quiet");
-    }
-
-    fn advance(&mut self, by: Duration) {
-        let end = self.now + by;
-        while self.now < end {
-            self.now += Duration::from_millis(10);
-            self.drive();
-        }
-    }
-
-    fn closed(events: &[Event]) -> Option<&Event> {
-        events.iter().find(|e| e.kind == "close")
     }
 
     /// The verification tag each side expects (from the packets the other one sent it).
@@ -165,7 +83,7 @@ fn more_established_associations_than_the_handshake_bound() {
         }
     }
     p.drive();
-    let connected = p.events_b.iter().filter(|e| e.kind == "connect").count();
+    let connected = p.seen_b.events.iter().filter(|e| e.kind == "connect").count();
     assert_eq!(connected as u32, n);
     assert_eq!(p.b.association_count() as u32, n);
 }
@@ -198,7 +116,7 @@ fn init_and_init_ack_with_zero_streams_are_discarded() {
         assert!(p.a.take_out().lens.is_empty(), "no COOKIE ECHO for the forged INIT ACK");
         p.b.input(p.now, &init);
         p.drive();
-        let c = p.events_a.iter().find(|e| e.kind == "connect" && e.assoc == a_id).expect("the real handshake completes");
+        let c = p.seen_a.events.iter().find(|e| e.kind == "connect" && e.assoc == a_id).expect("the real handshake completes");
         assert_eq!((c.os, c.mis), (Some(4), Some(4)));
     }
 }
@@ -222,9 +140,9 @@ fn lost_shutdown_complete_still_closes_the_peer() {
     });
     p.a.shutdown(a_id);
     p.drive();
-    assert!(Pair::closed(&p.events_a).is_some_and(|e| e.code.is_none()), "the client is done");
+    assert!(p.seen_a.closed().is_some_and(|e| e.code.is_none()), "the client is done");
     p.advance(Duration::from_secs(5));
-    let b = Pair::closed(&p.events_b).expect("the server closes too");
+    let b = p.seen_b.closed().expect("the server closes too");
     assert_eq!(b.code, None, "gracefully: {:?}", b.message);
     assert_eq!((p.a.association_count(), p.b.association_count()), (0, 0));
 }
@@ -239,11 +157,11 @@ fn reflected_abort_ends_the_association_and_a_wrong_one_does_not() {
     let abort_t = [wire::CT_ABORT, 1, 0, 4];
     p.b.input(p.now, &packet(5001, 5000, to_a ^ 1, &[&abort_t]));
     p.drive();
-    assert!(Pair::closed(&p.events_b).is_none(), "wrong reflected tag: ignored");
+    assert!(p.seen_b.closed().is_none(), "wrong reflected tag: ignored");
     // b's peer tag is the tag a expects.
     p.b.input(p.now, &packet(5001, 5000, to_a, &[&abort_t]));
     p.drive();
-    assert_eq!(Pair::closed(&p.events_b).and_then(|e| e.code.as_deref()), Some("ECONNRESET"));
+    assert_eq!(p.seen_b.closed().and_then(|e| e.code.as_deref()), Some("ECONNRESET"));
     let _ = to_b;
 }
 
@@ -266,8 +184,8 @@ fn stale_cookie_echo_is_aborted_and_the_client_hears_it() {
     p.advance(Duration::from_millis(2500));
     // The server gave up on the handshake (and told the client, whose COOKIE ECHOs never got through).
     assert_eq!(p.b.association_count(), 0);
-    assert!(p.events_b.is_empty(), "nothing reached JS on the server");
-    let a = Pair::closed(&p.events_a).expect("the client has ended");
+    assert!(p.seen_b.events.is_empty(), "nothing reached JS on the server");
+    let a = p.seen_a.closed().expect("the client has ended");
     assert!(matches!(a.code.as_deref(), Some("ECONNRESET") | Some("ETIMEDOUT")), "{a:?}");
     // A stale COOKIE ECHO now: only an ABORT (T bit), no association.
     let echo = held.borrow()[0].clone();
@@ -292,11 +210,11 @@ fn forged_init_on_an_established_association_changes_nothing() {
     p.b.send(b_id, 3, 51, false, (0, 0), b"stream 3 still open").expect("negotiated streams unchanged");
     p.a.send(a_id, 2, 51, false, (0, 0), b"data before the end").unwrap();
     p.advance(Duration::from_millis(300));
-    assert_eq!(p.messages_a, [b"stream 3 still open".to_vec()]);
+    assert_eq!(p.seen_a.payloads(), [b"stream 3 still open".to_vec()]);
     p.b.shutdown(b_id);
     p.advance(Duration::from_secs(2));
-    assert!(Pair::closed(&p.events_a).is_some_and(|e| e.code.is_none()), "{:?}", p.events_a);
-    assert!(Pair::closed(&p.events_b).is_some_and(|e| e.code.is_none()), "{:?}", p.events_b);
+    assert!(p.seen_a.closed().is_some_and(|e| e.code.is_none()), "{:?}", p.seen_a.events);
+    assert!(p.seen_b.closed().is_some_and(|e| e.code.is_none()), "{:?}", p.seen_b.events);
 }
 
 /// The other end of a shutdown goes silent after our SHUTDOWN ACK: sctp-proto
@@ -309,10 +227,10 @@ fn silent_peer_after_shutdown_ack_is_given_up_on() {
     p.a.shutdown(a_id);
     p.drive();
     let start = p.now;
-    while Pair::closed(&p.events_b).is_none() && p.now - start < Duration::from_secs(10) {
+    while p.seen_b.closed().is_none() && p.now - start < Duration::from_secs(10) {
         p.advance(Duration::from_millis(100));
     }
-    let b = Pair::closed(&p.events_b).expect("b gives up");
+    let b = p.seen_b.closed().expect("b gives up");
     assert_eq!(b.code.as_deref(), Some("ETIMEDOUT"));
     assert!(p.now - start < Duration::from_secs(5), "after {:?}", p.now - start);
     assert_eq!(p.b.association_count(), 0);
@@ -340,11 +258,11 @@ fn forged_shutdown_ends_both_sides_in_bounded_time() {
         shutdown.extend_from_slice(&cum.to_be_bytes());
         p.b.input(p.now, &packet(5001, 5000, to_b, &[&shutdown]));
         let start = p.now;
-        while (Pair::closed(&p.events_a).is_none() || Pair::closed(&p.events_b).is_none()) && p.now - start < Duration::from_secs(10) {
+        while (p.seen_a.closed().is_none() || p.seen_b.closed().is_none()) && p.now - start < Duration::from_secs(10) {
             p.advance(Duration::from_millis(100));
         }
-        assert!(Pair::closed(&p.events_a).is_some(), "a ({right_cum}): {:?}", p.events_a);
-        assert!(Pair::closed(&p.events_b).is_some(), "b ({right_cum}): {:?}", p.events_b);
+        assert!(p.seen_a.closed().is_some(), "a ({right_cum}): {:?}", p.seen_a.events);
+        assert!(p.seen_b.closed().is_some(), "b ({right_cum}): {:?}", p.seen_b.events);
         assert!(p.now - start < Duration::from_secs(5), "after {:?}", p.now - start);
         assert_eq!((p.a.association_count(), p.b.association_count()), (0, 0));
     }
@@ -375,7 +293,7 @@ fn init_flood_is_bounded_and_a_real_client_gets_in_after_valid_cookie_life() {
     let patient = AssocConfig { max_init_retransmits: 8, ..cfg(5001, 5000) };
     p.a.connect(patient, p.now).unwrap();
     p.advance(Duration::from_millis(3000));
-    assert!(p.events_a.iter().any(|e| e.kind == "connect"), "{:?}", p.events_a);
+    assert!(p.seen_a.events.iter().any(|e| e.kind == "connect"), "{:?}", p.seen_a.events);
     assert_eq!(p.b.association_count(), 1);
 }
 
@@ -395,8 +313,8 @@ fn blind_abort_and_shutdown_change_nothing() {
     p.drive();
     p.a.send(a_id, 0, 51, false, (0, 0), b"unbothered").unwrap();
     p.advance(Duration::from_millis(500));
-    assert_eq!(p.messages_b, [b"unbothered".to_vec()]);
-    assert!(Pair::closed(&p.events_a).is_none() && Pair::closed(&p.events_b).is_none());
+    assert_eq!(p.seen_b.payloads(), [b"unbothered".to_vec()]);
+    assert!(p.seen_a.closed().is_none() && p.seen_b.closed().is_none());
 }
 
 /// A well-tagged SACK whose gap blocks cover 16-bit ranges many times over

@@ -1,107 +1,19 @@
-//! Two driver endpoints wired back to back in-process, as in quinn's `Pair`:
-//! packets are handed across until both sides are quiet.
+//! The driver's behaviour between two of its endpoints (see `common::Pair`).
 
-use std::time::{Duration, Instant};
+mod common;
 
+use std::time::Duration;
+
+use common::{deliver, Dir, Pair};
 use sctp_native::config::AssocConfig;
-use sctp_native::endpoint::Endpoint;
-use sctp_native::events::{Event, Out};
+use sctp_native::events::Out;
 
 fn cfg(local: u32, remote: u32) -> AssocConfig {
     AssocConfig { valid_cookie_life: 60000.0, ..AssocConfig::for_tests(local, remote) }
 }
 
-#[derive(Default)]
-struct Seen {
-    events: Vec<Event>,
-    /// (stream, ppid, bytes)
-    messages: Vec<(u32, u32, Vec<u8>)>,
-}
-
-impl Seen {
-    fn take(&mut self, out: &Out) {
-        self.events.extend(out.events.iter().cloned());
-        let mut at = 0;
-        for m in out.meta.chunks(4) {
-            let len = m[3] as usize;
-            self.messages.push((m[1], m[2], out.data[at..at + len].to_vec()));
-            at += len;
-        }
-    }
-    /// Association-level events ("low" buffer notices are left out).
-    fn kinds(&self) -> Vec<&str> {
-        self.events.iter().map(|e| e.kind.as_str()).filter(|k| *k != "low").collect()
-    }
-    fn event(&self, kind: &str) -> &Event {
-        self.events.iter().find(|e| e.kind == kind).unwrap()
-    }
-}
-
-struct Pair {
-    a: Endpoint,
-    b: Endpoint,
-    seen_a: Seen,
-    seen_b: Seen,
-    now: Instant,
-    /// TSN of the first DATA chunk b sent, for checking what a acknowledges.
-    b_first_data_tsn: Option<u32>,
-}
-
-impl Pair {
-    fn new() -> Self {
-        Pair { a: Endpoint::new(), b: Endpoint::new(), seen_a: Seen::default(), seen_b: Seen::default(), now: Instant::now(), b_first_data_tsn: None }
-    }
-
-    /// Pumps both sides and carries packets across until nothing moves.
-    fn drive(&mut self) {
-        for _ in 0..100_000 {
-            self.a.pump(self.now);
-            self.b.pump(self.now);
-            let oa = self.a.take_out();
-            let ob = self.b.take_out();
-            self.seen_a.take(&oa);
-            self.seen_b.take(&ob);
-            if oa.lens.is_empty() && ob.lens.is_empty() {
-                return;
-            }
-            if self.b_first_data_tsn.is_none() {
-                self.b_first_data_tsn = first_data_tsn(&ob);
-            }
-            deliver(&oa, &mut self.b, self.now);
-            deliver(&ob, &mut self.a, self.now);
-        }
-        panic!("pair never went quiet");
-    }
-
-    /// Lets time pass in steps, firing timers.
-    fn advance(&mut self, by: Duration) {
-        let end = self.now + by;
-        while self.now < end {
-            self.now += Duration::from_millis(10);
-            self.drive();
-        }
-    }
-}
-
-fn first_data_tsn(out: &Out) -> Option<u32> {
-    for pkt in out.each_packet() {
-        for c in sctp_native::wire::chunks(pkt) {
-            if c.typ == sctp_native::wire::CT_DATA {
-                return sctp_native::wire::data_info(c.value).map(|d| d.tsn);
-            }
-        }
-    }
-    None
-}
-
-fn deliver(out: &Out, to: &mut Endpoint, now: Instant) {
-    for pkt in out.each_packet() {
-        to.input(now, pkt);
-    }
-}
-
 fn connected_pair() -> (Pair, u32) {
-    let mut p = Pair::new();
+    let mut p = Pair::default();
     assert!(p.b.listen(cfg(5000, 0), false));
     let id = p.a.connect(cfg(5001, 5000), p.now).unwrap();
     p.drive();
@@ -169,7 +81,7 @@ fn abort_is_econnreset_for_the_peer() {
 
 #[test]
 fn init_to_a_closed_port_is_refused_with_abort() {
-    let mut p = Pair::new();
+    let mut p = Pair::default();
     assert!(p.b.listen(cfg(5000, 0), false));
     p.a.connect(cfg(5001, 4999), p.now).unwrap();
     p.drive();
@@ -180,7 +92,7 @@ fn init_to_a_closed_port_is_refused_with_abort() {
 
 #[test]
 fn silent_peer_times_out_after_init_retransmissions() {
-    let mut p = Pair::new();
+    let mut p = Pair::default();
     let id = p.a.connect(cfg(5001, 5000), p.now).unwrap();
     let start = p.now;
     let mut inits = 0;
@@ -218,7 +130,7 @@ fn heartbeat_cfg(local: u32, remote: u32) -> AssocConfig {
 
 #[test]
 fn heartbeats_keep_an_idle_association_and_are_answered() {
-    let mut p = Pair::new();
+    let mut p = Pair::default();
     assert!(p.b.listen(heartbeat_cfg(5000, 0), false));
     p.a.connect(heartbeat_cfg(5001, 5000), p.now).unwrap();
     p.drive();
@@ -232,7 +144,7 @@ fn heartbeats_keep_an_idle_association_and_are_answered() {
 
 #[test]
 fn heartbeats_detect_a_vanished_peer() {
-    let mut p = Pair::new();
+    let mut p = Pair::default();
     assert!(p.b.listen(heartbeat_cfg(5000, 0), false));
     p.a.connect(heartbeat_cfg(5001, 5000), p.now).unwrap();
     p.drive();
@@ -271,7 +183,7 @@ fn shutdown_acknowledges_the_peers_data_not_our_own() {
         }
     }
     // b's only DATA chunk carried its initial TSN; find it in what b sent.
-    let b_tsn = p.b_first_data_tsn.expect("b sent DATA");
+    let b_tsn = p.first_data_tsn(Dir::BtoA).expect("b sent DATA");
     assert_eq!(shutdown_cum, Some(b_tsn));
 }
 
