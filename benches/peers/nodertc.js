@@ -12,8 +12,7 @@
 // re-check, 16 KiB works too: ~4 MiB/s). It is slow enough that counts are
 // scaled down to keep each workload under 60 s.
 const sctp = require('@nodertc/sctp')
-const { once } = require('events')
-const { streamEnd, idleMany } = require('./streams')
+const { openPair, idleMany } = require('./streams')
 const { main } = require('./common')
 
 // See above: release a parked write callback once the SACK has been processed.
@@ -28,29 +27,6 @@ function recheckDrain (socket) {
   })
 }
 
-async function open ([a, b]) {
-  const server = sctp.createServer({ transport: b })
-  const accepted = once(server, 'connection')
-  server.listen({ port: 5000 })
-  const client = sctp.connect({ transport: a, port: 5000, localPort: 5001, ppid: sctp.PPID.WEBRTC_BINARY })
-  const [[sock]] = await Promise.all([accepted, once(client, 'connect')])
-  sock.on('error', () => {})
-  client.on('error', () => {})
-  recheckDrain(client)
-  recheckDrain(sock)
-  return {
-    client: streamEnd(client),
-    server: streamEnd(sock),
-    async close () {
-      // Graceful: end() sends SHUTDOWN; both sides emit 'end' on SHUTDOWN COMPLETE.
-      const ended = Promise.all([once(client, 'end'), once(sock, 'end')])
-      client.end()
-      await ended
-      server.close()
-    }
-  }
-}
-
 main({
   name: '@nodertc/sctp',
   version: require('@nodertc/sctp/package.json').version,
@@ -60,6 +36,7 @@ main({
     loss: { size: 4096, bytes: 16 * 1048576 },
     small: { count: 20000 }
   },
-  open,
-  idle: idleMany(sctp, { perPair: 10000, ended: 'end' }) // 'end': SHUTDOWN COMPLETE, as close() above waits for
+  // 'end': SHUTDOWN COMPLETE, for both sides.
+  open: openPair(sctp, { ended: 'end', prepare: recheckDrain }),
+  idle: idleMany(sctp, { perPair: 10000, ended: 'end' })
 })

@@ -13,6 +13,35 @@ function streamEnd (socket) {
   }
 }
 
+// adapter.open: a server and one client on the link. `ended`: the event that
+// says a socket's graceful close is done; `prepare(socket)`: per-socket set-up.
+function openPair (sctp, { ended, prepare = () => {} }) {
+  return async function open ([a, b]) {
+    const server = sctp.createServer({ transport: b })
+    const accepted = once(server, 'connection')
+    server.listen({ port: 5000 })
+    const client = sctp.connect({ transport: a, port: 5000, localPort: 5001, ppid: sctp.PPID.WEBRTC_BINARY })
+    const [[sock]] = await Promise.all([accepted, once(client, 'connect')])
+    for (const s of [client, sock]) {
+      s.on('error', () => {})
+      prepare(s)
+    }
+    return {
+      client: streamEnd(client),
+      server: streamEnd(sock),
+      async close () {
+        // Graceful: end() sends SHUTDOWN; both sides say so once it completes.
+        const done = Promise.all([once(client, ended), once(sock, ended)])
+        client.end()
+        await done
+        server.close()
+        a.destroy()
+        b.destroy()
+      }
+    }
+  }
+}
+
 // adapter.idle for the memory workload: `count` clients with distinct local
 // ports, as a server with many peers behind one socket has them, at most
 // `perPair` per transport pair (SCTP ports are 16-bit), each pair's opened at
@@ -52,4 +81,4 @@ function idleMany (sctp, { perPair, ended }) {
   }
 }
 
-module.exports = { streamEnd, idleMany }
+module.exports = { openPair, idleMany }
