@@ -7,7 +7,7 @@ const assert = require('node:assert/strict')
 const { spawn } = require('child_process')
 const path = require('path')
 const sctp = require('../index.js')
-const { waitFor, sleep, pattern, collect, connectedPair, closes } = require('./helpers/util')
+const { waitFor, sleep, pattern, collect, connectedPair, closes, endGracefully } = require('./helpers/util')
 const P = require('./helpers/packets')
 
 // --- handshake ----------------------------------------------------------------
@@ -36,10 +36,7 @@ test('active connect to a listening server: connect, negotiated OS/MIS, ports', 
   assert.equal(String(data), 'on the last stream')
   assert.equal(info.streamId, 7)
   assert.throws(() => client.createStream(8), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' })
-  const done = closes(client, sock)
-  client.end()
-  assert.deepEqual(await done, [false, false])
-  server.close()
+  await endGracefully({ server, client, sock })
 })
 
 test('localPort defaults to the remote port', { timeout: 10000 }, async () => {
@@ -50,10 +47,7 @@ test('localPort defaults to the remote port', { timeout: 10000 }, async () => {
   await waitFor(client, 'connect')
   const [sock] = await accepted
   assert.deepEqual([client.localPort, client.remotePort, sock.remotePort], [7000, 7000, 7000])
-  const done = closes(client, sock)
-  client.end()
-  await done
-  server.close()
+  await endGracefully({ server, client, sock })
 })
 
 for (const passiveSide of ['a', 'b']) {
@@ -135,10 +129,7 @@ test('1 MiB of patterned bytes in 16 KiB messages, both ways at once, one messag
   assert.equal(client.bytesRead, N * SIZE)
   assert.equal(sock.bytesWritten, N * SIZE)
   assert.equal(sock.bytesRead, N * SIZE)
-  const done = closes(client, sock)
-  client.end()
-  assert.deepEqual(await done, [false, false])
-  server.close()
+  await endGracefully({ server, client, sock })
 })
 
 test('200 messages of distinct sizes keep their boundaries and order', { timeout: 20000 }, async () => {
@@ -155,10 +146,7 @@ test('200 messages of distinct sizes keep their boundaries and order', { timeout
   chunks.forEach((d, k) => assert.ok(d.equals(pattern(k, size(k))), `message ${k}: ${d.length} bytes, expected ${size(k)}`))
   assert.equal(sock.bytesRead, total)
   assert.equal(client.bytesWritten, total)
-  const done = closes(client, sock)
-  client.end()
-  await done
-  server.close()
+  await endGracefully({ server, client, sock })
 })
 
 test('writes made before connect are queued and delivered in order', { timeout: 10000 }, async () => {
@@ -173,10 +161,7 @@ test('writes made before connect are queued and delivered in order', { timeout: 
   assert.deepEqual(chunks.map(String), [0, 1, 2, 3, 4].map((k) => `early ${k}`))
   assert.deepEqual(callbacks, [0, 1, 2, 3, 4])
   assert.equal(client.bytesWritten, chunks.reduce((n, c) => n + c.length, 0))
-  const done = closes(client, sock)
-  client.end()
-  await done
-  server.close()
+  await endGracefully({ server, client, sock })
 })
 
 test('end() right after connect(): the queued writes still arrive, then end', { timeout: 10000 }, async () => {
@@ -222,10 +207,7 @@ test("write() returns false and 'drain' follows: 8 MiB in 64 KiB messages arrive
   assert.equal(bad, 0, 'every message intact and in order')
   assert.equal(sock.bytesRead, N * SIZE)
   assert.equal(client.bytesWritten, N * SIZE)
-  const done = closes(client, sock)
-  client.end()
-  assert.deepEqual(await done, [false, false])
-  server.close()
+  await endGracefully({ server, client, sock })
 })
 
 test('a message larger than maxMessageSize is refused with ERR_SCTP_MESSAGE_TOO_LARGE; the socket carries on', { timeout: 10000 }, async () => {
@@ -237,10 +219,7 @@ test('a message larger than maxMessageSize is refused with ERR_SCTP_MESSAGE_TOO_
   client.write(pattern(1, 1000))
   assert.ok((await got)[0].equals(pattern(1, 1000)))
   assert.equal(client.bytesWritten, 1000)
-  const done = closes(client, sock)
-  client.end()
-  assert.deepEqual(await done, [false, false])
-  server.close()
+  await endGracefully({ server, client, sock })
 })
 
 // --- PPIDs and streams ----------------------------------------------------------
@@ -274,10 +253,7 @@ test('PPIDs: the ppid option and per-stream ppids reach the peer, WebRTC and not
     ])
   }
   assert.deepEqual(atClient, [['server socket ppid', { streamId: 0, ppid: 60 }]])
-  const done = closes(client, sock)
-  client.end()
-  await done
-  server.close()
+  await endGracefully({ server, client, sock })
 })
 
 test('PPID constants', () => {
@@ -331,10 +307,7 @@ test("createStream(3): messages arrive on the peer's 'stream' (stream, 3) and on
   for (const id of [4, 65535, -1, 1.5, '1']) {
     assert.throws(() => client.createStream(id), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }, `createStream(${id})`)
   }
-  const done = closes(client, sock)
-  client.end()
-  await done
-  server.close()
+  await endGracefully({ server, client, sock })
 })
 
 // --- end and abort -------------------------------------------------------------
@@ -451,10 +424,7 @@ test('garbage on the transport is dropped and counted; the association keeps wor
   assert.ok(after.outOfTheBlue - before.outOfTheBlue >= 1, JSON.stringify(after))
   assert.equal(after.associations, 1)
   assert.equal(sock.bytesRead, 'to be captured'.length + 'after the garbage'.length, 'nothing forged was delivered')
-  const done = closes(client, sock)
-  client.end()
-  assert.deepEqual(await done, [false, false])
-  server.close()
+  await endGracefully({ server, client, sock })
 })
 
 for (const how of ['emits error', 'is destroyed', 'ends']) {

@@ -31,8 +31,8 @@ impl Pair {
         let mut p = Pair::new();
         let a_id = p.a.connect(cfg(5001, 5000), p.now).unwrap();
         p.drive();
-        let b_id = p.seen_b.events.iter().find(|e| e.kind == "connect").expect("b connected").assoc;
-        assert!(p.seen_a.events.iter().any(|e| e.kind == "connect"));
+        let b_id = p.seen_b.event("connect").assoc;
+        assert!(p.seen_a.kinds().contains(&"connect"));
         (p, a_id, b_id)
     }
 

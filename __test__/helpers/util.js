@@ -1,6 +1,7 @@
 'use strict'
 // Helpers shared by the tests: events as promises with deadlines, patterned
 // data, loopback UDP transports, connected pairs, defaults for a while.
+const assert = require('node:assert/strict')
 const crypto = require('crypto')
 const dgram = require('dgram')
 const { Duplex } = require('stream')
@@ -91,6 +92,14 @@ function closes (...sockets) {
   return Promise.all(sockets.map((s) => waitFor(s, 'close').then(([hadError]) => hadError)))
 }
 
+// The client ends the association; both sockets close without error; the server closes.
+async function endGracefully ({ server, client, sock }) {
+  const done = closes(client, sock)
+  client.end()
+  assert.deepEqual(await done, [false, false], 'both sockets close without error')
+  server.close()
+}
+
 // Runs `fn` with module defaults changed, restoring the saved set afterwards.
 async function withDefaults (params, fn) {
   const saved = sctp.defaults()
@@ -112,4 +121,4 @@ function blackHole () {
   return t
 }
 
-module.exports = { waitFor, sleep, pattern, sha256, collect, boundUdp, udpPair, connectedPair, closes, withDefaults, blackHole }
+module.exports = { waitFor, sleep, pattern, sha256, collect, boundUdp, udpPair, connectedPair, closes, endGracefully, withDefaults, blackHole }
