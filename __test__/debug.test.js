@@ -4,6 +4,7 @@
 // dropped or contained (sctp:native) — and with DEBUG unset, not a byte on
 // stderr and no packet parsed.
 const test = require('node:test')
+require('./helpers/leaks')
 const assert = require('node:assert/strict')
 const path = require('path')
 const { execFile } = require('child_process')

@@ -3,6 +3,7 @@
 // the same objects as require('sctp-native'), and a working association.
 // Its types (index.d.mts) are compiled by types.test.js (types/usage.mts).
 const test = require('node:test')
+require('./helpers/leaks')
 const assert = require('node:assert/strict')
 const path = require('path')
 const { execFile } = require('child_process')

@@ -2,6 +2,7 @@
 // Every example under examples/ runs as a user would run it: its own process,
 // real sockets on 127.0.0.1, exit code 0 and the expected output.
 const test = require('node:test')
+require('./helpers/leaks')
 const assert = require('node:assert/strict')
 const path = require('path')
 const { spawn } = require('child_process')

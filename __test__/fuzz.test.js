@@ -15,6 +15,7 @@
 // SCTP_FUZZ_PACKETS: packets to inject (default 1,000,000); SCTP_FUZZ_SEED.
 
 const test = require('node:test')
+require('./helpers/leaks')
 const assert = require('node:assert/strict')
 const { setImmediate: nextTurn, setTimeout: sleep } = require('timers/promises')
 const sctp = require('..')

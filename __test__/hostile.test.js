@@ -13,7 +13,6 @@ process.env.SCTP_NATIVE_TEST_HOOKS = '1'
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('crypto')
-const fs = require('fs')
 const path = require('path')
 const { spawn } = require('child_process')
 const { setTimeout: sleep, setImmediate: nextTurn } = require('timers/promises')
@@ -23,14 +22,13 @@ const sctp = require('..')
 const { emulatedPair, mulberry32 } = require('../lib/emulator')
 const P = require('./helpers/packets')
 const { waitFor, pattern, boundUdp, sha256, withDefaults } = require('./helpers/util')
-const { freeUdpPort, Fnv1a64 } = require('./helpers/peer')
+const { freeUdpPort, Fnv1a64, peerBinary, PEER_SRC } = require('./helpers/peer')
 
 v8.setFlagsFromString('--expose-gc')
 const gc = vm.runInNewContext('gc')
 
 const HOSTILE_BYTES = Number(process.env.SCTP_HOSTILE_BYTES) || 8 * 1024 * 1024
-const PEER = path.join(__dirname, '..', '.peer', 'usrsctp-peer')
-const RELAY = path.join(__dirname, '..', '..', 'shared', 'peers', 'usrsctp', 'tools', 'corrupt_relay.py')
+const RELAY = path.join(PEER_SRC, 'tools', 'corrupt_relay.py')
 
 // Fast RTOs so that recovering from loss takes milliseconds, not seconds.
 const FAST = { rto_initial: 100, rto_min: 50, rto_max: 1000 }
@@ -186,7 +184,7 @@ test(`${(HOSTILE_BYTES / 1048576).toFixed(1)} MiB on 5 streams (one unordered) o
 
 // A usrsctp sink that verifies the payload pattern; resolves with its JSON report.
 function spawnSink (udpPort, extra = []) {
-  const child = spawn(PEER, ['--listen', String(udpPort), '--mode', 'sink', '--verify', '--timeout', '60', ...extra])
+  const child = spawn(peerBinary(), ['--listen', String(udpPort), '--mode', 'sink', '--verify', '--timeout', '60', ...extra])
   let out = ''
   let err = ''
   child.stdout.on('data', (d) => { out += d })
@@ -220,10 +218,8 @@ async function sendToUsrsctp (to, count, size) {
   return { hadError, errors, digest: digest.hex(), stats, transport }
 }
 
-const havePeer = fs.existsSync(PEER)
-
 test('4 MiB to a usrsctp sink through corrupt_relay.py (a bit flipped in every 20th datagram): verified, same digest, bad CRCs dropped both ways',
-  { timeout: 60000, skip: !havePeer && `no usrsctp peer at ${PEER}` }, (t) => withDefaults(FAST, async () => {
+  { timeout: 60000 }, (t) => withDefaults(FAST, async () => {
     const sinkPort = await freeUdpPort()
     const relayPort = await freeUdpPort()
     const sink = spawnSink(sinkPort)
@@ -250,7 +246,7 @@ test('4 MiB to a usrsctp sink through corrupt_relay.py (a bit flipped in every 2
   }))
 
 test('4 MiB to a usrsctp sink through an emulated UDP relay with 5% loss, 2% duplication, reordering and 1% corruption',
-  { timeout: 90000, skip: !havePeer && `no usrsctp peer at ${PEER}` }, (t) => withDefaults(FAST, async () => {
+  { timeout: 90000 }, (t) => withDefaults(FAST, async () => {
     const sinkPort = await freeUdpPort()
     const sink = spawnSink(sinkPort)
     // front: where we send; back: towards usrsctp. The emulator sits between.

@@ -1,15 +1,17 @@
 'use strict'
-// The package as npm delivers it: `npm pack` of sctp-native and of its
-// platform package (napi-rs layout: the addon ships in npm/linux-x64-gnu, an
+// The package as npm delivers it: `npm run tarballs` (npm/pack.js) of sctp-native
+// and of its platform package (napi-rs layout: the addon ships in npm/linux-x64-gnu, an
 // optional dependency, not in the main tarball), both installed offline into
 // a fresh project, then used there from CommonJS and from ESM for a UDP echo
 // over 127.0.0.1.
 const test = require('node:test')
+require('./helpers/leaks')
 const assert = require('node:assert/strict')
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
 const { execFile } = require('child_process')
+const { packAll } = require('../npm/pack')
 
 const ROOT = path.join(__dirname, '..')
 const PLATFORM = path.join(ROOT, 'npm', 'linux-x64-gnu')
@@ -23,13 +25,6 @@ function run (cmd, args, cwd, timeout = 60000) {
       else resolve(stdout)
     })
   })
-}
-
-// `npm pack` of the package in `dir` into `dest`: { filename, files: [paths] }.
-// --ignore-scripts: "prepare" would rebuild the addon.
-async function pack (dir, dest) {
-  const [info] = JSON.parse(await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dest], dir))
-  return { tarball: path.join(dest, info.filename), files: info.files.map((f) => f.path).sort() }
 }
 
 // The same echo from CommonJS and from ESM: a server and a client on two UDP
@@ -61,25 +56,23 @@ test('npm pack: the tarballs hold what a user needs; installed offline, they wor
   assert.ok(fs.existsSync(path.join(ROOT, ADDON)), `${ADDON} is built`)
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sctp-native-pack-'))
   try {
+    // `npm run tarballs -- DIR`, as the README says: two tarballs, their paths on stdout.
+    const printed = (await run('npm', ['run', '--silent', 'tarballs', '--', tmp], ROOT)).trim().split('\n')
+    const { main, platform } = packAll(tmp) // the same again, for the file lists
+    assert.deepEqual(printed, [main.tarball, platform.tarball])
     // The main package: the JS, the types, the loader, README and LICENSE. No addon, tests or sources.
-    const main = await pack(ROOT, tmp)
     const lib = fs.readdirSync(path.join(ROOT, 'lib')).filter((f) => f.endsWith('.js') && f !== 'emulator.js').map((f) => `lib/${f}`)
     assert.deepEqual(main.files, [
       'LICENSE', 'README.md', 'binding.d.ts', 'binding.js', 'index.d.mts', 'index.d.ts', 'index.js', 'index.mjs', 'package.json', ...lib
     ].sort())
-    for (const f of main.files) assert.doesNotMatch(f, /^(target|__test__|tests|fuzz|benches|src|\.peer|examples|npm)\/|\.node$/, f)
-
-    // The platform package, packed from a copy holding the built addon (as `napi artifacts` would place it).
-    const platformDir = path.join(tmp, 'linux-x64-gnu')
-    fs.mkdirSync(platformDir)
-    for (const f of fs.readdirSync(PLATFORM)) fs.copyFileSync(path.join(PLATFORM, f), path.join(platformDir, f))
-    fs.copyFileSync(path.join(ROOT, ADDON), path.join(platformDir, ADDON))
-    const platform = await pack(platformDir, tmp)
+    for (const f of main.files) assert.doesNotMatch(f, /^(target|__test__|tests|fuzz|benches|src|\.peer|examples|npm|pack)\/|\.node$/, f)
+    // The platform package: the addon and its package.json.
     assert.deepEqual(platform.files, ['README.md', ADDON, 'package.json'].sort())
     const pj = JSON.parse(fs.readFileSync(path.join(PLATFORM, 'package.json'), 'utf8'))
     const rootPj = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
     assert.deepEqual([pj.main, pj.os, pj.cpu, pj.libc], [ADDON, ['linux'], ['x64'], ['glibc']])
     assert.equal(rootPj.optionalDependencies[pj.name], pj.version, 'the main package depends on this version')
+    assert.equal(pj.engines.node, rootPj.engines.node, 'both packages support the same Node versions')
 
     // A fresh project. debug (the one dependency) comes from the npm cache.
     const app = path.join(tmp, 'app')

@@ -267,9 +267,10 @@ test('stats(): bytes and messages both ways, and a measured RTT', { timeout: 150
 async function withUsrsctp (args, fn) {
   const port = await freeUdpPort()
   const peer = startPeer(['--listen', String(port), '--streams', '16', ...args])
-  await peer.log(/listening/)
-  const t = sctp.udpTransport(await boundUdp(), { port })
+  let t
   try {
+    await peer.log(/listening/)
+    t = sctp.udpTransport(await boundUdp(), { port })
     const s = sctp.connect({ transport: t, port: 5000, localPort: 5000, OS: 16, MIS: 16 })
     await waitFor(s, 'connect')
     await fn(s)
@@ -279,7 +280,7 @@ async function withUsrsctp (args, fn) {
     return result
   } finally {
     peer.kill()
-    t.destroy()
+    if (t) t.destroy()
   }
 }
 
@@ -330,11 +331,12 @@ test("usrsctp: the peer's stream reset ends our stream and is answered (WebRTC c
 test('usrsctp: PR-SCTP with maxPacketLifeTime through a lossy transport, no stall', { timeout: 30000 }, async () => {
   const saved = sctp.defaults()
   sctp.defaults({ rto_initial: 200, rto_min: 100, rto_max: 400 })
+  let peer, inner
   try {
     const port = await freeUdpPort()
-    const peer = startPeer(['--listen', String(port), '--mode', 'sink'])
+    peer = startPeer(['--listen', String(port), '--mode', 'sink'])
     await peer.log(/listening/)
-    const inner = sctp.udpTransport(await boundUdp(), { port })
+    inner = sctp.udpTransport(await boundUdp(), { port })
     // Drop every 10th DATA packet on the way out.
     let n = 0
     const lossy = new Duplex({
@@ -351,10 +353,11 @@ test('usrsctp: PR-SCTP with maxPacketLifeTime through a lossy transport, no stal
     for (let k = 0; k < 300; k++) st.write(pattern(k, 1000))
     s.end()
     const r = await peer.done
-    inner.destroy()
     assert.equal(r.code, 0, r.stderr)
     assert.ok(r.json.messages < 300 && r.json.messages > 200, `${r.json.messages} of 300 delivered`)
   } finally {
+    if (peer) peer.kill()
+    if (inner) inner.destroy()
     sctp.defaults(saved)
   }
 })

@@ -3,6 +3,7 @@
 // __test__/types/usage.ts and usage.mts: they compile under --strict, and the
 // mistakes marked @ts-expect-error are rejected — shown by removing one.
 const test = require('node:test')
+require('./helpers/leaks')
 const assert = require('node:assert/strict')
 const fs = require('fs')
 const path = require('path')

@@ -251,9 +251,10 @@ for (const [role, accept] of Object.entries(acceptors)) {
       reader = digestReader(sock)
       closed = lifecycle(sock)
     })
-    const peer = startPeer(['--connect', String(transport.address().port), '--mode', 'source',
-      '--bytes', String(10 * MiB), '--msg-size', '1024', '--ppid', '53'])
+    let peer
     try {
+      peer = startPeer(['--connect', String(transport.address().port), '--mode', 'source',
+        '--bytes', String(10 * MiB), '--msg-size', '1024', '--ppid', '53'])
       const t0 = Date.now()
       await ready
       const result = await peer.done
@@ -287,10 +288,10 @@ test('usrsctp ping → sctp-native server echoing: 200 round trips, then usrsctp
   })
   server.listen({ port: SCTP_PORT, OS: 16, MIS: 16 })
   const accepted = waitFor(server, 'connection')
-  const peer = startPeer(['--connect', String(transport.address().port), '--mode', 'ping',
-    '--count', '200', '--msg-size', '100', '--stream', '2', '--ppid', '3'], { timeoutS: 10 })
-  let sock
+  let peer, sock
   try {
+    peer = startPeer(['--connect', String(transport.address().port), '--mode', 'ping',
+      '--count', '200', '--msg-size', '100', '--stream', '2', '--ppid', '3'], { timeoutS: 10 })
     ;[sock] = await accepted
     const closed = lifecycle(sock)
     const result = await peer.done

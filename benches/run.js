@@ -15,8 +15,8 @@ const os = require('os')
 const path = require('path')
 
 const ROOT = path.join(__dirname, '..')
-const PEER = path.join(ROOT, '.peer', 'usrsctp-peer')
-const PEER_SRC = path.join(ROOT, '..', 'shared', 'peers', 'usrsctp') // its build.sh and README
+// usrsctp-peer (__test__/peers/usrsctp): built once by the tests' helper.
+const { peerBinary } = require('../__test__/helpers/peer')
 const NATIVE_UDP = [process.execPath, path.join(__dirname, 'peers', 'udp.js')] // takes usrsctp-peer's flags
 const WORKLOADS = ['bulk', 'small', 'pingpong', 'handshakes', 'loss', 'memory']
 const MIB = 1048576
@@ -109,14 +109,13 @@ async function engine (args) {
 // reference) and, with native in --only, sctp-native→usrsctp and
 // usrsctp→sctp-native; then ping-pong usrsctp→usrsctp.
 async function usrsctp (args) {
-  if (!fs.existsSync(PEER)) {
-    log(`  building usrsctp-peer (${path.relative(ROOT, PEER_SRC)}/build.sh) ...`)
-    try {
-      execFileSync('sh', [path.join(PEER_SRC, 'build.sh'), path.dirname(PEER)], { stdio: ['ignore', 'ignore', 'pipe'] })
-    } catch (e) {
-      note('usrsctp', `build failed: ${String(e.stderr || e.message).trim().split('\n').pop()}`)
-      return
-    }
+  let PEER
+  try {
+    PEER = peerBinary()
+  } catch (e) {
+    note('usrsctp', e.message.split('\n')[0])
+    log(`  usrsctp: ${e.message}`)
+    return
   }
   // A listener on a fresh port, then the connecting side. A listener still
   // starting when the INIT goes out costs an INIT retransmission (3 s), not a
@@ -209,7 +208,7 @@ function table (args, machine) {
     'Its loss number is not a ceiling: driven in batches, the receiver SACKs a whole batch once, so gaps rarely get the 3 miss reports fast retransmit needs and recovery waits for T3 (RTO >= 1 s); ENGINE_BATCH=2 SACKs every second packet.',
     'Memory: growth after gc with the associations open and idle, divided by 2 × count (both ends live in the process): live heap from a counting allocator for the engine, process RSS for JS. sctp-native and @nodertc/sctp hold 10,000 clients with distinct ports on one transport pair (connected in waves of 500: a server keeps at most 1,024 handshakes in progress); werift-sctp needs a transport per association.', '',
     ...udp, '',
-    'UDP: usrsctp-peer (../shared/peers/usrsctp) and benches/peers/udp.js (sctp-native taking the same flags) as source and sink over 127.0.0.1, one datagram per SCTP packet (usrsctp packets up to 1,200 B, sctp-native up to 1,228 B). The rate is the sink\'s: payload from first to last byte received, reported in Mbit/s (10^6 bit/s); MiB/s = Mbit/s × 10^6 / 8 / 2^20, MB/s = 10^6 B/s. The main table\'s usrsctp bulk column is the reference row here.', ''
+    'UDP: usrsctp-peer (__test__/peers/usrsctp) and benches/peers/udp.js (sctp-native taking the same flags) as source and sink over 127.0.0.1, one datagram per SCTP packet (usrsctp packets up to 1,200 B, sctp-native up to 1,228 B). The rate is the sink\'s: payload from first to last byte received, reported in Mbit/s (10^6 bit/s); MiB/s = Mbit/s × 10^6 / 8 / 2^20, MB/s = 10^6 B/s. The main table\'s usrsctp bulk column is the reference row here.', ''
   ]
   const names = Object.keys(notes).sort()
   if (names.length) {

@@ -1,6 +1,6 @@
 'use strict'
-// The usrsctp interop peer (../shared/peers/usrsctp, see its README.md):
-// find or build it, run it, collect its JSON result. Also the peer's payload
+// The usrsctp interop peer (__test__/peers/usrsctp, see its README.md):
+// build it once, run it, collect its JSON result. Also the peer's payload
 // pattern and digest, so tests can produce and check data the way it does.
 const fs = require('fs')
 const path = require('path')
@@ -8,16 +8,35 @@ const dgram = require('dgram')
 const { spawn, execFileSync } = require('child_process')
 
 const REPO = path.resolve(__dirname, '..', '..')
-const PEER_SRC = process.env.USRSCTP_PEER_SRC || path.resolve(REPO, '..', 'shared', 'peers', 'usrsctp')
-const PEER_BIN = process.env.USRSCTP_PEER || path.join(REPO, '.peer', 'usrsctp-peer')
+const PEER_SRC = path.join(REPO, '__test__', 'peers', 'usrsctp')
+const PEER_BIN = path.join(REPO, '.peer', 'usrsctp-peer')
+const BUILD = ['sh', path.join(PEER_SRC, 'build.sh'), path.dirname(PEER_BIN)]
 
-// The peer binary, built into <repo>/.peer on first use. build.sh installs
-// libusrsctp-dev with apt-get when it is missing, so this can take a while once.
+// The peer binary, built into <repo>/.peer (ignored by git) on first use.
+// build.sh installs Debian's libusrsctp-dev with apt-get when its header is
+// missing, so this can take a while once. A failed build is remembered: every
+// test that needs the peer then fails at once with the same message (what
+// failed and how to fix it) instead of retrying, or hanging on half-made state.
+let built = null
 function peerBinary () {
-  if (!fs.existsSync(PEER_BIN)) {
-    execFileSync('sh', [path.join(PEER_SRC, 'build.sh'), path.dirname(PEER_BIN)], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 600000 })
+  if (built === null) built = buildPeer()
+  if (built instanceof Error) throw built
+  return built
+}
+
+function buildPeer () {
+  if (fs.existsSync(PEER_BIN) && fs.statSync(PEER_BIN).mtimeMs >= fs.statSync(path.join(PEER_SRC, 'usrsctp-peer.c')).mtimeMs) return PEER_BIN
+  try {
+    execFileSync(BUILD[0], BUILD.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], timeout: 600000 })
+    return PEER_BIN
+  } catch (err) {
+    const output = `${err.stdout || ''}${err.stderr || ''}`.trim().split('\n').slice(-8).join('\n')
+    const e = new Error(`the usrsctp interop peer could not be built: \`sh ${path.relative(REPO, BUILD[1])} ${path.relative(REPO, BUILD[2]) || '.'}\` ` +
+      `failed (${err.code === 'ETIMEDOUT' ? 'timed out' : `exit ${err.status}`}). It needs gcc and Debian's libusrsctp-dev ` +
+      `(build.sh installs it with apt-get as root or with sudo; otherwise: sudo apt-get install libusrsctp-dev).\n${output}`)
+    e.code = 'ERR_USRSCTP_PEER_BUILD'
+    return e
   }
-  return PEER_BIN
 }
 
 // A UDP port that was free a moment ago: bind to 0, read the port, close.

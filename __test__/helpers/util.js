@@ -6,6 +6,7 @@ const crypto = require('crypto')
 const dgram = require('dgram')
 const { Duplex } = require('stream')
 const sctp = require('../..')
+require('./leaks')
 
 // The arguments of the next `event`, or a rejection after `ms` instead of a hang.
 // Not events.once(): it rejects on any 'error', and an 'error' before 'close' is expected here.

@@ -1,6 +1,6 @@
 'use strict'
 // sctp-native over UDP on 127.0.0.1, as a stand-in for usrsctp-peer
-// (../shared/peers/usrsctp): the same flags, for the modes the bulk runs use,
+// (__test__/peers/usrsctp): the same flags, for the modes the bulk runs use,
 // and the same JSON fields, so run.js pairs it with usrsctp-peer either way round
 // and reads both with one parser.
 //
