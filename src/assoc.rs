@@ -16,6 +16,7 @@ use crate::config::AssocConfig;
 use crate::events::{Event, Out, META_FIELDS};
 use crate::gaps::Gaps;
 use crate::ppid::{self, Translation};
+use crate::repair::{self, Window};
 use crate::wire;
 
 /// Why a write was refused. The JS layer turns these into `Error`s with codes.
@@ -116,6 +117,19 @@ pub struct Assoc {
     held_sack: Option<Bytes>,
     /// DATA went out since a SACK was last held: the application answers, so holding pays.
     sent_data: bool,
+    /// Bytes of complete messages the application has not read yet: the window
+    /// we advertise is sctp-proto's less these. JavaScript says how many after
+    /// each batch it takes; while it holds any, what we hand it in between
+    /// counts at once, so the SACKs of that same batch already shrink the window.
+    held: u32,
+    /// The application read enough of a closed window to reopen it: tell the peer.
+    window_update: bool,
+    /// DATA was dropped for a full window: RFC 9260 §6.2 wants a SACK at once
+    /// (sctp-proto never saw the chunk, so it would not send one), which also
+    /// tells a probing peer that we are alive.
+    answer_probe: bool,
+    /// Messages received on a stream at or above our inbound stream count, discarded.
+    pub discarded: u32,
     /// Test hook: the next pump panics, to prove panics stay contained.
     pub poisoned: bool,
 }
@@ -163,6 +177,10 @@ impl Assoc {
             srtt: None,
             held_sack: None,
             sent_data: false,
+            held: 0,
+            window_update: false,
+            answer_probe: false,
+            discarded: 0,
             poisoned: false,
         }
     }
@@ -172,6 +190,7 @@ impl Assoc {
     pub fn observe_in(&mut self, pkt: &[u8], now: Instant, out: &mut Out) -> bool {
         self.heard(now);
         let mut carried_data = false;
+        let mut invalid_stream = None;
         for c in wire::chunks(pkt) {
             match c.typ {
                 wire::CT_DATA => {
@@ -179,6 +198,9 @@ impl Assoc {
                     if let Some(d) = wire::data_info(c.value) {
                         self.ppids.note_in(c.flags, &d);
                         self.gaps.received(d.tsn);
+                        if u32::from(d.stream) >= self.negotiated().1 && invalid_stream.is_none() {
+                            invalid_stream = Some(d.stream);
+                        }
                     }
                 }
                 wire::CT_FORWARD_TSN => {
@@ -204,7 +226,14 @@ impl Assoc {
                         self.rtt_acked(cum, now);
                     }
                 }
-                wire::CT_ABORT => self.peer_abort = true,
+                wire::CT_ABORT => {
+                    self.peer_abort = true;
+                    // sctp-proto ignores an ABORT before the COOKIE ECHO; the handshake
+                    // slot would stay taken until valid_cookie_life ran out.
+                    if self.incoming && !self.connected && self.ending.is_none() {
+                        self.ending = Some(Ending::Error("ECONNRESET", "handshake aborted by peer".into()));
+                    }
+                }
                 wire::CT_SHUTDOWN_COMPLETE => self.got_shutdown_complete = true,
                 wire::CT_SHUTDOWN | wire::CT_SHUTDOWN_ACK if !self.peer_shutdown && !self.shutdown_wanted => {
                     self.peer_shutdown = true;
@@ -213,8 +242,34 @@ impl Assoc {
                 _ => {}
             }
         }
+        if let (Some(stream), Some(tag)) = (invalid_stream, self.peer_tag) {
+            // RFC 9260 §6.5: acknowledged as usual (sctp-proto does), its message
+            // discarded (see `read`), and the peer told. One ERROR per packet at most.
+            self.pending_out.push(wire::invalid_stream_packet(self.local_port, self.remote_port, tag, stream));
+        }
         self.t3_at_last_rx = self.proto.stats().get_num_t3timeouts();
         carried_data
+    }
+
+    /// What `repair::screen_data` needs to know of this association.
+    pub fn window(&self) -> Window {
+        Window { cum: self.gaps.cum(), highest: self.gaps.highest(), full: self.held >= self.cfg.receive_window() + repair::PROBE_ROOM }
+    }
+
+    /// JavaScript holds `bytes` of received messages unread. Reading half a
+    /// window or more of a window that had closed below a quarter sends a window
+    /// update: sctp-proto would not, and the peer would only probe per RTO.
+    pub fn set_held(&mut self, bytes: u32) {
+        let rwnd = self.cfg.receive_window();
+        if self.held > rwnd - rwnd / 4 && bytes <= rwnd / 2 {
+            self.window_update = true;
+        }
+        self.held = bytes;
+    }
+
+    /// DATA was dropped because the window is full (see `answer_probe`).
+    pub fn refused_for_window(&mut self) {
+        self.answer_probe = true;
     }
 
     /// Learns from, and finishes, a packet sctp-proto produced (with a SACK
@@ -397,8 +452,12 @@ impl Assoc {
         if self.ending.is_some() {
             return;
         }
-        if let Some(tag) = self.peer_tag {
-            out.packet(&wire::abort_packet(self.local_port, self.remote_port, tag, false, true));
+        match (self.peer_tag, self.local_tag) {
+            (Some(tag), _) => out.packet(&wire::abort_packet(self.local_port, self.remote_port, tag, false, true)),
+            // Before the INIT ACK: the T bit and our own tag, which the peer knows
+            // from our INIT (RFC 9260 §8.5.1), so it frees the handshake at once.
+            (None, Some(own)) => out.packet(&wire::abort_packet(self.local_port, self.remote_port, own, true, true)),
+            (None, None) => {}
         }
         self.ending = Some(Ending::LocalAbort);
         let _ = self.proto.close();
@@ -419,6 +478,19 @@ impl Assoc {
             self.deadline = Some(now + closing_limit(&self.cfg));
         }
         self.transmit(now, out, hold);
+        // A window update only without a hole: a SACK without gap blocks takes back
+        // what an earlier one reported (the peer retransmits those). For a refused
+        // probe RFC 9260 §6.2 insists, hole or not. rx_cum_tsn is what sctp-proto
+        // last acknowledged: never more than it holds.
+        let update = self.window_update && !self.gaps.open();
+        if (update || self.answer_probe) && self.held_sack.is_none() {
+            self.window_update = false;
+            self.answer_probe = false;
+            if let (true, None, Some(tag)) = (self.connected, &self.ending, self.peer_tag) {
+                let a_rwnd = self.cfg.receive_window().saturating_sub(self.held);
+                out.packet(&wire::sack_packet(self.local_port, self.remote_port, tag, self.rx_cum_tsn, a_rwnd));
+            }
+        }
         // A failing association's queues are emptied, not acknowledged: no "low".
         if !self.watches.is_empty() && self.ending.is_none() {
             self.check_watches(out);
@@ -443,7 +515,7 @@ impl Assoc {
         while let Some(t) = self.proto.poll_transmit(now) {
             let sctp_proto::Payload::RawEncode(pkts) = t.payload else { continue };
             if let Some(sack) = pkts.iter().rev().find(|p| wire::lone_sack(p)) {
-                self.held_sack = Some(sack.clone());
+                self.held_sack = Some(repair::clamp_sack(sack, self.held).map_or_else(|| sack.clone(), Bytes::from));
             }
             for p in pkts.iter().filter(|p| !wire::lone_sack(p)) {
                 let sack = self.held_sack.take_if(|s| wire::sack_fits(s, p));
@@ -597,7 +669,14 @@ impl Assoc {
     /// Reads every complete message of a stream at once: sctp-proto's
     /// reassembly queue slows down quadratically with unread messages.
     fn read(&mut self, stream: u16, out: &mut Out) {
+        let invalid = u32::from(stream) >= self.negotiated().1;
         let Ok(mut s) = self.proto.stream(stream) else { return };
+        if invalid {
+            while let Ok(Some(_)) = s.read_sctp() {
+                self.discarded += 1;
+            }
+            return;
+        }
         while let Ok(Some(msg)) = s.read_sctp() {
             let len = msg.len();
             let start = out.data.len();
@@ -609,6 +688,9 @@ impl Assoc {
                 p => p as u32,
             };
             out.meta.extend_from_slice(&[self.id, u32::from(stream), ppid, len as u32]);
+            if self.held > 0 {
+                self.held = self.held.saturating_add(len as u32);
+            }
         }
         debug_assert_eq!(out.meta.len() % META_FIELDS, 0);
     }

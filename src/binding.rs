@@ -23,6 +23,10 @@ pub struct EndpointStats {
     pub bad_checksum: f64,
     pub out_of_the_blue: f64,
     pub refused_inits: f64,
+    pub evicted_handshakes: f64,
+    pub dropped_data: f64,
+    /// Messages on streams above our inbound stream count, discarded (RFC 9260 §6.5).
+    pub invalid_stream_messages: f64,
     pub panics: f64,
     pub associations: u32,
 }
@@ -117,6 +121,13 @@ impl NativeEndpoint {
         done
     }
 
+    /// The application holds `bytes` of this association's messages unread:
+    /// the window advertised to the peer shrinks by as much.
+    #[napi(catch_unwind)]
+    pub fn set_held(&mut self, assoc: u32, bytes: f64) {
+        self.inner.set_held(assoc, bytes.clamp(0.0, f64::from(u32::MAX)) as u32);
+    }
+
     #[napi(catch_unwind)]
     pub fn assoc_stats(&mut self, assoc: u32) -> Option<Stats> {
         self.inner.assoc(assoc).map(|a| a.stats())
@@ -149,7 +160,7 @@ impl NativeEndpoint {
 
     #[napi(catch_unwind)]
     pub fn stats(&self) -> EndpointStats {
-        let Counters { packets_in, packets_out, malformed, bad_checksum, out_of_the_blue, refused_inits, panics } =
+        let Counters { packets_in, packets_out, malformed, bad_checksum, out_of_the_blue, refused_inits, evicted_handshakes, dropped_data, invalid_stream_messages, panics } =
             self.inner.counters;
         EndpointStats {
             packets_in: packets_in as f64,
@@ -158,6 +169,9 @@ impl NativeEndpoint {
             bad_checksum: bad_checksum as f64,
             out_of_the_blue: out_of_the_blue as f64,
             refused_inits: refused_inits as f64,
+            evicted_handshakes: evicted_handshakes as f64,
+            dropped_data: dropped_data as f64,
+            invalid_stream_messages: invalid_stream_messages as f64,
             panics: panics as f64,
             associations: self.inner.association_count() as u32,
         }

@@ -57,11 +57,20 @@ impl AssocConfig {
         }
     }
 
+    fn max_message(&self) -> u32 {
+        if self.max_message_size <= 0.0 { u32::MAX } else { self.max_message_size as u32 }
+    }
+
+    /// The receive window in bytes. sctp-proto reassembles whole messages inside
+    /// its receive buffer, so the window must hold the largest one (capped:
+    /// "unlimited" means up to 64 MiB).
+    pub fn receive_window(&self) -> u32 {
+        (self.rwnd as u32).max(self.max_message().min(MAX_RWND - 64 * 1024) + 64 * 1024)
+    }
+
     pub fn transport(&self) -> Arc<TransportConfig> {
-        let max_msg = if self.max_message_size <= 0.0 { u32::MAX } else { self.max_message_size as u32 };
-        // sctp-proto reassembles whole messages inside its receive buffer, so the
-        // window must hold the largest one (capped: "unlimited" means up to 64 MiB).
-        let rwnd = (self.rwnd as u32).max(max_msg.min(MAX_RWND - 64 * 1024) + 64 * 1024);
+        let max_msg = self.max_message();
+        let rwnd = self.receive_window();
         Arc::new(
             TransportConfig::default()
                 .with_local_port(self.local_port as u16)

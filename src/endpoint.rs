@@ -7,7 +7,7 @@
 //! out-of-the-blue packets (RFC 9260 §8.4), freeing finished associations
 //! exactly once, and isolating a panic to the association that raised it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::cell::RefCell;
 use std::panic::{self, catch_unwind, AssertUnwindSafe};
@@ -20,6 +20,7 @@ use sctp_proto::{ClientConfig, DatagramEvent, Endpoint as ProtoEndpoint, Endpoin
 use crate::assoc::{Assoc, Ending, SendError};
 use crate::config::AssocConfig;
 use crate::events::{Cursor, Event, Out};
+use crate::repair;
 use crate::wire::{self, Inbound};
 
 thread_local! {
@@ -50,7 +51,11 @@ fn last_panic() -> String {
 const PEER: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 5000));
 
 /// Incoming associations still in their handshake: each costs sctp-proto state
-/// from the INIT on, so an INIT flood is bounded here.
+/// from the INIT on (it has no stateless cookie, RFC 9260 §5.1.3), so an INIT
+/// flood is bounded here. When full, the oldest half-open handshake makes room,
+/// as a SYN cache does: a real client answers its INIT ACK within a round trip,
+/// a flood's forged INITs never do, so the client's slot outlives the flood's
+/// as long as fewer than this many INITs arrive within one round trip.
 pub const MAX_HANDSHAKING: usize = 1024;
 
 /// Counters of what arrived and what was done with it.
@@ -62,6 +67,12 @@ pub struct Counters {
     pub bad_checksum: u64,
     pub out_of_the_blue: u64,
     pub refused_inits: u64,
+    /// Half-open handshakes dropped to make room for a new INIT.
+    pub evicted_handshakes: u64,
+    /// DATA chunks dropped before sctp-proto saw them (see `repair::screen_data`).
+    pub dropped_data: u64,
+    /// Messages on streams at or above the inbound stream count, discarded.
+    pub invalid_stream_messages: u64,
     pub panics: u64,
 }
 
@@ -78,6 +89,9 @@ pub struct Endpoint {
     by_handle: HashMap<usize, u32>,
     /// Initiate tags of incoming handshakes, so that a retransmitted INIT still reaches its association.
     init_tags: HashMap<u32, u32>,
+    /// The same handshakes oldest first, for eviction; entries of handshakes
+    /// that have since ended are skipped (and compacted away now and then).
+    handshakes: VecDeque<(u32, u32)>,
     listeners: HashMap<u16, Listener>,
     timers: BTreeSet<(Instant, u32)>,
     /// Associations touched since the last pump.
@@ -107,6 +121,7 @@ impl Endpoint {
             assocs: HashMap::new(),
             by_handle: HashMap::new(),
             init_tags: HashMap::new(),
+            handshakes: VecDeque::new(),
             listeners: HashMap::new(),
             timers: BTreeSet::new(),
             dirty: Vec::new(),
@@ -181,6 +196,10 @@ impl Endpoint {
                 reflected = p;
                 &reflected
             }
+            None if repair::t_bit_misused(pkt) => {
+                self.counters.out_of_the_blue += 1;
+                return;
+            }
             None => pkt,
         };
         if let Some((typ, tag)) = wire::invalid_init(pkt) {
@@ -216,10 +235,39 @@ impl Endpoint {
                 a.observe_in(pkt, now, &mut self.out);
                 if let Some(tag) = a.peer_tag {
                     self.init_tags.insert(tag, id);
+                    self.handshakes.push_back((tag, id));
+                    if self.handshakes.len() > 2 * MAX_HANDSHAKING {
+                        let tags = &self.init_tags;
+                        self.handshakes.retain(|(t, i)| tags.get(t) == Some(i));
+                    }
                 }
             }
             Ok(Some((handle, DatagramEvent::AssociationEvent(ev)))) => {
                 let Some(&id) = self.by_handle.get(&handle.0) else { return };
+                let Some(a) = self.assocs.get_mut(&id) else { return };
+                let screened;
+                let (pkt, ev) = match repair::screen_data(pkt, &a.window()) {
+                    None => (pkt, ev),
+                    Some((kept, dropped)) => {
+                        self.counters.dropped_data += u64::from(dropped);
+                        if a.window().full {
+                            a.refused_for_window();
+                            self.dirty.push(id);
+                        }
+                        if wire::chunks(&kept).next().is_none() {
+                            return;
+                        }
+                        // The same packet less the refused DATA, routed again (rare: hostile or overrunning peers only).
+                        screened = kept;
+                        let again = catch_unwind(AssertUnwindSafe(|| {
+                            self.proto.handle(now, PEER, None, None, Bytes::copy_from_slice(&screened))
+                        }));
+                        match again {
+                            Ok(Some((_, DatagramEvent::AssociationEvent(ev)))) => (&screened[..], ev),
+                            _ => return,
+                        }
+                    }
+                };
                 let Some(a) = self.assocs.get_mut(&id) else { return };
                 let out = &mut self.out;
                 let more_coming = self.more_coming;
@@ -296,6 +344,9 @@ impl Endpoint {
             .listeners
             .get(&h.dst_port)
             .is_some_and(|l| l.remote_port.is_none_or(|p| p == h.src_port));
+        if welcome && self.init_tags.len() >= MAX_HANDSHAKING {
+            self.evict_oldest_handshake();
+        }
         let busy = self.init_tags.len() >= MAX_HANDSHAKING;
         if welcome && !busy {
             if let Some(l) = self.listeners.get(&h.dst_port) {
@@ -313,6 +364,27 @@ impl Endpoint {
             self.counters.bad_checksum += 1;
         }
         false
+    }
+
+    /// Drops the oldest incoming association still in its handshake, silently
+    /// (its INIT may be forged: no ABORT to an address that never asked).
+    fn evict_oldest_handshake(&mut self) {
+        while let Some((tag, id)) = self.handshakes.pop_front() {
+            if self.init_tags.get(&tag) != Some(&id) {
+                continue; // connected or ended since
+            }
+            self.counters.evicted_handshakes += 1;
+            match self.assocs.get_mut(&id) {
+                Some(a) if !a.connected => {
+                    a.ending = Some(crate::assoc::Ending::LocalAbort);
+                    self.finish(id);
+                }
+                _ => {
+                    self.init_tags.remove(&tag);
+                }
+            }
+            return;
+        }
     }
 
     /// RFC 9260 §8.4: a packet that belongs to no association.
@@ -349,6 +421,14 @@ impl Endpoint {
                 self.crash(id);
                 Err(SendError::Closed)
             }
+        }
+    }
+
+    /// JavaScript holds `bytes` of this association's messages unread.
+    pub fn set_held(&mut self, id: u32, bytes: u32) {
+        if let Some(a) = self.assocs.get_mut(&id) {
+            a.set_held(bytes);
+            self.dirty.push(id);
         }
     }
 
@@ -418,6 +498,7 @@ impl Endpoint {
             if a.holding() {
                 self.holding.push(id);
             }
+            self.counters.invalid_stream_messages += u64::from(std::mem::take(&mut a.discarded));
             // Only handshakes count against MAX_HANDSHAKING (empty in steady state).
             if a.connected && !self.init_tags.is_empty() {
                 if let Some(tag) = a.peer_tag.filter(|t| self.init_tags.get(t) == Some(&id)) {

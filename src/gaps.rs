@@ -68,6 +68,16 @@ impl Gaps {
         }
     }
 
+    /// The highest TSN received in sequence.
+    pub fn cum(&self) -> u32 {
+        self.cum
+    }
+
+    /// The highest TSN received at all.
+    pub fn highest(&self) -> u32 {
+        self.cum.wrapping_add(self.above.len() as u32)
+    }
+
     /// Something arrived above a missing TSN.
     pub fn open(&self) -> bool {
         !self.above.is_empty()

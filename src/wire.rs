@@ -33,6 +33,8 @@ pub const DATA_FLAG_BEGIN: u8 = 0x02;
 pub const DATA_FLAG_UNORDERED: u8 = 0x04;
 /// T bit of ABORT / SHUTDOWN COMPLETE: the tag is the receiver's own (RFC 9260 §8.5.1).
 pub const FLAG_T: u8 = 0x01;
+/// "Invalid Stream Identifier" error cause (RFC 9260 §3.3.10.1).
+const CAUSE_INVALID_STREAM: u16 = 1;
 /// "User-Initiated Abort" error cause (RFC 9260 §3.3.10.12).
 const CAUSE_USER_ABORT: u16 = 12;
 
@@ -227,7 +229,9 @@ pub fn sort_inbound(pkt: &[u8]) -> Inbound {
             // the peer sends SACKs no more (RFC 9260 §9.2): our last DATA would be
             // retransmitted forever and SHUTDOWN never answered. The same ack as a
             // SACK in front of it lets sctp-proto see it.
-            kept.extend_from_slice(&sack_chunk(be32(c.value, 0)));
+            // Its a_rwnd only matters for retransmissions during shutdown (no new
+            // data is sent then); 64 KiB keeps them flowing.
+            kept.extend_from_slice(&sack_chunk(be32(c.value, 0), 64 * 1024));
         }
         if proto_parses(c.typ) {
             let len = 4 + c.value.len();
@@ -249,15 +253,34 @@ pub fn sort_inbound(pkt: &[u8]) -> Inbound {
     Inbound::Stripped(kept, acks)
 }
 
-/// A SACK with no gaps. Its a_rwnd only matters for retransmissions during
-/// shutdown (no new data is sent then); 64 KiB keeps them flowing.
-fn sack_chunk(cum_tsn: u32) -> [u8; 16] {
+/// A SACK with no gaps.
+fn sack_chunk(cum_tsn: u32, a_rwnd: u32) -> [u8; 16] {
     let mut c = [0u8; 16];
     c[0] = CT_SACK;
     c[3] = 16;
     c[4..8].copy_from_slice(&cum_tsn.to_be_bytes());
-    c[8..12].copy_from_slice(&(64u32 * 1024).to_be_bytes());
+    c[8..12].copy_from_slice(&a_rwnd.to_be_bytes());
     c
+}
+
+/// A SACK packet with no gaps: a window update.
+pub fn sack_packet(src_port: u16, dst_port: u16, vtag: u32, cum_tsn: u32, a_rwnd: u32) -> Vec<u8> {
+    let mut p = packet_header(src_port, dst_port, vtag);
+    p.extend_from_slice(&sack_chunk(cum_tsn, a_rwnd));
+    set_checksum(&mut p);
+    p
+}
+
+/// ERROR with an Invalid Stream Identifier cause (RFC 9260 §3.3.10.1).
+pub fn invalid_stream_packet(src_port: u16, dst_port: u16, vtag: u32, stream: u16) -> Vec<u8> {
+    let mut p = packet_header(src_port, dst_port, vtag);
+    p.extend_from_slice(&[CT_ERROR, 0, 0, 12]);
+    p.extend_from_slice(&CAUSE_INVALID_STREAM.to_be_bytes());
+    p.extend_from_slice(&8u16.to_be_bytes());
+    p.extend_from_slice(&stream.to_be_bytes());
+    p.extend_from_slice(&[0, 0]);
+    set_checksum(&mut p);
+    p
 }
 
 fn heartbeat_info(value: &[u8]) -> Option<&[u8]> {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use common::{Dir, Pair};
 use sctp_native::config::AssocConfig;
 use sctp_native::endpoint::MAX_HANDSHAKING;
+use sctp_native::repair;
 use sctp_native::wire;
 
 fn cfg(local: u32, remote: u32) -> AssocConfig {
@@ -270,31 +271,264 @@ fn forged_shutdown_ends_both_sides_in_bounded_time() {
 
 // --- attacks --------------------------------------------------------------------------
 
+/// Forged INITs from many ports with random tags, never answered.
+fn flood(b: &mut sctp_native::endpoint::Endpoint, now: std::time::Instant, seed: &mut u32, count: u32) {
+    for i in 0..count {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 17;
+        *seed ^= *seed << 5;
+        b.input(now, &packet(1024 + (i % 60000) as u16, 5000, 0, &[&init_chunk(*seed | 1, u32::MAX, 65535, 65535, *seed)]));
+    }
+}
+
+/// A half-open handshake holds sctp-proto state until valid_cookie_life; with
+/// refusal once full, 18 INITs a second kept every real client out. Now the
+/// oldest half-open one makes room (SYN-cache style).
 #[test]
-fn init_flood_is_bounded_and_a_real_client_gets_in_after_valid_cookie_life() {
+fn init_flood_is_bounded_and_a_real_client_gets_in_at_once() {
     let mut p = Pair::new();
     let mut seed = 0x1234_5678u32;
     let mut replies = 0;
-    for i in 0..100_000u32 {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        let pkt = packet(1024 + (i % 60000) as u16, 5000, 0, &[&init_chunk(seed | 1, u32::MAX, 65535, 65535, seed)]);
-        p.b.input(p.now, &pkt);
-        if i % 1000 == 999 {
-            p.b.pump(p.now);
-            replies += p.b.take_out().lens.len();
-        }
+    for _ in 0..100 {
+        flood(&mut p.b, p.now, &mut seed, 1000);
+        p.b.pump(p.now);
+        replies += p.b.take_out().lens.len();
     }
     assert_eq!(p.b.association_count(), MAX_HANDSHAKING);
-    assert_eq!(replies, MAX_HANDSHAKING, "one INIT ACK each; silence (no ABORT) once full");
-    assert_eq!(p.b.counters.refused_inits, 100_000 - MAX_HANDSHAKING as u64);
-    // While full, a real client's INITs are refused too; after valid_cookie_life they are not.
-    let patient = AssocConfig { max_init_retransmits: 8, ..cfg(5001, 5000) };
-    p.a.connect(patient, p.now).unwrap();
-    p.advance(Duration::from_millis(3000));
+    assert_eq!(replies, 100_000, "one INIT ACK each");
+    assert_eq!(p.b.counters.evicted_handshakes, 100_000 - MAX_HANDSHAKING as u64);
+    // Right after the burst, no time passing: the client gets in.
+    p.a.connect(cfg(5001, 5000), p.now).unwrap();
+    p.drive();
     assert!(p.seen_a.events.iter().any(|e| e.kind == "connect"), "{:?}", p.seen_a.events);
+
+    // A steady flood, 500 INITs between each step of a second client's handshake.
+    let id = p.a.connect(cfg(5002, 5000), p.now).unwrap();
+    for _ in 0..4 {
+        flood(&mut p.b, p.now, &mut seed, 500);
+        p.a.pump(p.now);
+        let oa = p.a.take_out();
+        p.seen_a.take(&oa);
+        common::deliver(&oa, &mut p.b, p.now);
+        p.b.pump(p.now);
+        let ob = p.b.take_out();
+        p.seen_b.take(&ob);
+        common::deliver(&ob, &mut p.a, p.now);
+    }
+    assert!(p.seen_a.events.iter().any(|e| e.kind == "connect" && e.assoc == id), "{:?}", p.seen_a.events);
+    assert!(p.b.association_count() <= MAX_HANDSHAKING + 2);
+}
+
+/// An ABORT answering our INIT ACK, or a client that gives up right after its
+/// INIT, freed its handshake only when valid_cookie_life ran out.
+#[test]
+fn an_abort_frees_a_handshake_at_once() {
+    // The client destroys itself before any answer: ABORT with the T bit and its own tag.
+    let mut p = Pair::new();
+    let id = p.a.connect(cfg(5001, 5000), p.now).unwrap();
+    p.a.pump(p.now);
+    let init = p.a.take_out();
+    common::deliver(&init, &mut p.b, p.now);
+    p.b.pump(p.now);
+    let _init_ack = p.b.take_out(); // lost
     assert_eq!(p.b.association_count(), 1);
+    p.a.abort(id);
+    p.drive();
+    assert_eq!(p.b.association_count(), 0);
+    assert!(p.seen_b.events.is_empty(), "a handshake JS never saw ends silently");
+
+    // A forged INIT, then an ABORT on the tag of our INIT ACK.
+    let mut p = Pair::new();
+    p.b.input(p.now, &packet(6000, 5000, 0, &[&init_chunk(0x5555_0001, 65536, 4, 4, 1)]));
+    p.b.pump(p.now);
+    let out = p.b.take_out();
+    let ack = out.each_packet().next().unwrap();
+    let ours = wire::init_info(wire::chunks(ack).next().unwrap().value).unwrap().initiate_tag;
+    p.b.input(p.now, &packet(6000, 5000, ours, &[&[wire::CT_ABORT, 0, 0, 4]]));
+    p.b.pump(p.now);
+    assert_eq!(p.b.association_count(), 0);
+}
+
+/// A DATA chunk: flags, then TSN, stream, SSN, PPID and payload.
+fn data_chunk(flags: u8, tsn: u32, stream: u16, ssn: u16, payload: &[u8]) -> Vec<u8> {
+    let mut c = vec![wire::CT_DATA, flags];
+    c.extend_from_slice(&((16 + payload.len()) as u16).to_be_bytes());
+    c.extend_from_slice(&tsn.to_be_bytes());
+    c.extend_from_slice(&stream.to_be_bytes());
+    c.extend_from_slice(&ssn.to_be_bytes());
+    c.extend_from_slice(&51u32.to_be_bytes());
+    c.extend_from_slice(payload);
+    c
+}
+
+const WHOLE: u8 = wire::DATA_FLAG_BEGIN | wire::DATA_FLAG_END;
+
+/// A connected pair where `a` has sent one message (TSN t0, SSN 0 on stream 0)
+/// and b is then fed packets forged in a's name: a hears b no more (b's SACKs
+/// of TSNs a never sent would make a abort). Returns the pair, b's association
+/// id, t0 and the tag b expects.
+fn after_one_message() -> (Pair, u32, u32, u32) {
+    let (mut p, a_id, b_id) = Pair::connected();
+    p.a.send(a_id, 0, 51, false, (0, 0), b"first").unwrap();
+    p.advance(Duration::from_millis(300));
+    let t0 = p.first_data_tsn(Dir::AtoB).unwrap();
+    let (_, to_b) = p.tags();
+    p.drop = Box::new(|d, _| d == Dir::BtoA);
+    (p, b_id, t0, to_b)
+}
+
+/// b's last SACK so far: (cumulative TSN, gap blocks).
+fn last_sack(p: &Pair) -> (u32, u16) {
+    p.log.iter().rev().find_map(|(d, x, _)| (*d == Dir::BtoA).then(|| sack_of(x)).flatten()).unwrap()
+}
+
+/// Feeds b `chunks` in packets of 50 as `a` would send them; returns every packet b sent back.
+fn forge_into_b(p: &mut Pair, to_b: u32, chunks: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let mut sent = Vec::new();
+    for batch in chunks.chunks(50) {
+        let refs: Vec<&[u8]> = batch.iter().map(|c| c.as_slice()).collect();
+        p.b.more_coming = true;
+        p.b.input(p.now, &packet(5001, 5000, to_b, &refs));
+        p.b.more_coming = false;
+        p.b.pump(p.now);
+        let out = p.b.take_out();
+        p.seen_b.take(&out);
+        sent.extend(out.each_packet().map(|x| x.to_vec()));
+    }
+    sent
+}
+
+fn sack_of(pkt: &[u8]) -> Option<(u32, u16)> {
+    wire::chunks(pkt).find(|c| c.typ == wire::CT_SACK).map(|c| (wire::sack_cum_tsn(c.value).unwrap(), u16::from_be_bytes([c.value[8], c.value[9]])))
+}
+
+/// A peer sending every other TSN above a hole drove our SACK past 16,380 gap
+/// blocks: its 16-bit length wrapped, and packets of up to 67 KB went out whose
+/// tail parsed as forged chunks under our own tag.
+#[test]
+fn a_sack_never_outgrows_a_packet() {
+    let (mut p, _, t0, to_b) = after_one_message();
+    let chunks: Vec<Vec<u8>> = (1..=40_000u32).map(|k| data_chunk(WHOLE | wire::DATA_FLAG_UNORDERED, t0 + 1 + 2 * k, 0, 0, b"x")).collect();
+    let sent = forge_into_b(&mut p, to_b, &chunks);
+    let bytes_in: usize = chunks.iter().map(|c| c.len()).sum();
+    let bytes_out: usize = sent.iter().map(|x| x.len()).sum();
+    assert!(sent.iter().all(|x| x.len() <= wire::MAX_PACKET), "largest {}", sent.iter().map(|x| x.len()).max().unwrap());
+    assert!(sent.iter().all(|x| types(x) == [wire::CT_SACK]), "only SACKs: {:?}", sent.iter().map(|x| types(x)).find(|t| t != &[wire::CT_SACK]));
+    assert!(sent.iter().all(|x| sack_of(x).unwrap().0 == t0), "the hole stays unacknowledged");
+    assert!(bytes_out < bytes_in, "{bytes_out} bytes out for {bytes_in} in");
+    assert!(p.b.counters.dropped_data > 0);
+    assert!(p.seen_b.closed().is_none());
+}
+
+/// With more than 32,768 ordered messages waiting behind a gap on one stream,
+/// every TSN was acknowledged and nothing delivered once the gap was filled.
+#[test]
+fn nothing_acknowledged_is_left_undelivered_behind_a_long_gap() {
+    let (mut p, _, t0, to_b) = after_one_message();
+    let n = 40_000u32;
+    // Messages 2..=n (SSN k-1... on stream 0), message 1 (TSN t0+1, SSN 1) withheld.
+    let msg = |k: u32| data_chunk(WHOLE, t0 + k, 0, k as u16, &k.to_be_bytes());
+    let rest: Vec<Vec<u8>> = (2..=n).map(msg).collect();
+    forge_into_b(&mut p, to_b, &rest);
+    forge_into_b(&mut p, to_b, &[msg(1)]);
+    p.advance(Duration::from_millis(300)); // b's delayed SACK
+    let (cum, _) = last_sack(&p);
+    let delivered: Vec<u32> = p.seen_b.messages.iter().skip(1).map(|m| u32::from_be_bytes(m.2[..4].try_into().unwrap())).collect();
+    assert_eq!(delivered, (1..=cum - t0).collect::<Vec<_>>(), "everything acknowledged is delivered, in order");
+    assert!(cum - t0 > 16_000, "the window held {} messages", cum - t0);
+    // The peer retransmits what was not acknowledged; it all arrives.
+    let again: Vec<Vec<u8>> = (cum - t0 + 1..=n).map(msg).collect();
+    forge_into_b(&mut p, to_b, &again);
+    assert_eq!(p.seen_b.messages.len() as u32, n + 1);
+    assert!(p.seen_b.closed().is_none());
+}
+
+/// RFC 9260 §8.5.1: a T-bit ABORT must carry the peer's tag; ours is discarded.
+#[test]
+fn a_t_bit_abort_with_the_receivers_own_tag_is_discarded() {
+    let (mut p, a_id, _) = Pair::connected();
+    let (to_a, to_b) = p.tags();
+    p.b.input(p.now, &packet(5001, 5000, to_b, &[&[wire::CT_ABORT, wire::FLAG_T, 0, 4]]));
+    p.a.input(p.now, &packet(5000, 5001, to_a, &[&[wire::CT_SHUTDOWN_COMPLETE, wire::FLAG_T, 0, 4]]));
+    p.drive();
+    assert!(p.seen_a.closed().is_none() && p.seen_b.closed().is_none());
+    p.a.send(a_id, 0, 51, false, (0, 0), b"still here").unwrap();
+    p.advance(Duration::from_millis(300));
+    assert_eq!(p.seen_b.payloads(), [b"still here".to_vec()]);
+    // With the peer's tag it is an ABORT (what usrsctp sends out of the blue).
+    p.b.input(p.now, &packet(5001, 5000, to_a, &[&[wire::CT_ABORT, wire::FLAG_T, 0, 4]]));
+    p.drive();
+    assert_eq!(p.seen_b.closed().and_then(|e| e.code.clone()).as_deref(), Some("ECONNRESET"));
+}
+
+/// RFC 9260 §6.5: DATA on a stream at or above our inbound stream count is
+/// acknowledged, discarded and answered with an ERROR (Invalid Stream Identifier).
+#[test]
+fn data_above_the_inbound_stream_count_is_discarded_with_an_error() {
+    let (mut p, _, t0, to_b) = after_one_message();
+    let sent = forge_into_b(&mut p, to_b, &[data_chunk(WHOLE, t0 + 1, 9, 0, b"nope"), data_chunk(WHOLE, t0 + 2, 1, 0, b"fine")]);
+    assert_eq!(p.seen_b.payloads(), [b"first".to_vec(), b"fine".to_vec()]);
+    assert_eq!(p.b.counters.invalid_stream_messages, 1);
+    let error = sent.iter().flat_map(|x| wire::chunks(x).filter(|c| c.typ == wire::CT_ERROR).map(|c| c.value.to_vec()).collect::<Vec<_>>()).next();
+    assert_eq!(error.as_deref(), Some(&[0, 1, 0, 8, 0, 9, 0, 0][..]));
+    p.advance(Duration::from_millis(300));
+    assert_eq!(last_sack(&p).0, t0 + 2, "both acknowledged");
+    assert!(p.seen_b.closed().is_none());
+}
+
+/// An application that holds what it received closes the window the peer sees;
+/// reading it reopens the window at once (a window update, not a probe per RTO).
+#[test]
+fn a_reader_that_holds_its_messages_closes_the_window() {
+    let (mut p, a_id, b_id) = Pair::connected();
+    let rwnd = cfg(0, 0).receive_window() as usize;
+    let total = 3 * rwnd;
+    let received = |p: &Pair| p.seen_b.messages.iter().map(|m| m.2.len()).sum::<usize>();
+    let mut queued = 0;
+    // 10 ms of the pair's life with a at most 1 MiB ahead, b's application
+    // reporting after every crossing what it holds (as JavaScript does per batch).
+    let mut step = |p: &mut Pair, reading: bool| {
+        p.now += Duration::from_millis(10);
+        for _ in 0..10_000 {
+            while queued < total {
+                let Ok(buffered) = p.a.send(a_id, 0, 53, false, (0, 0), &[1; 16384]) else { break };
+                queued += 16384;
+                if buffered >= 1 << 20 {
+                    break;
+                }
+            }
+            p.a.pump(p.now);
+            p.b.pump(p.now);
+            let (oa, ob) = (p.a.take_out(), p.b.take_out());
+            p.seen_a.take(&oa);
+            p.seen_b.take(&ob);
+            if oa.lens.is_empty() && ob.lens.is_empty() {
+                break;
+            }
+            p.carry(Dir::AtoB, &oa);
+            p.carry(Dir::BtoA, &ob);
+            p.b.set_held(b_id, if reading { 0 } else { received(p) as u32 });
+        }
+    };
+    for _ in 0..200 {
+        step(&mut p, false);
+    }
+    let held = received(&p);
+    let bound = rwnd + repair::PROBE_ROOM as usize + 65536;
+    assert!(held <= bound, "{held} bytes arrived for a {rwnd}-byte window");
+    assert!(held >= rwnd, "the window was used: {held}");
+    assert!(p.seen_a.closed().is_none() && p.seen_b.closed().is_none(), "a probing peer hears from us");
+    let stalled_at = p.now;
+    let mark = p.log.len();
+    p.b.set_held(b_id, 0); // read everything
+    step(&mut p, true);
+    // A zero-window probe comes only per RTO (100 ms and up here): the window
+    // update brought DATA within the same 10 ms.
+    assert!(p.log[mark..].iter().any(|(d, x, _)| *d == Dir::AtoB && types(x).contains(&wire::CT_DATA)), "no DATA in the 10 ms after reading");
+    while received(&p) < total && p.now < stalled_at + Duration::from_secs(5) {
+        step(&mut p, true);
+    }
+    assert_eq!(received(&p), total, "all of it, once read");
 }
 
 #[test]

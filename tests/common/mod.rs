@@ -101,7 +101,7 @@ impl Pair {
         panic!("pair never went quiet");
     }
 
-    fn carry(&mut self, dir: Dir, out: &Out) {
+    pub fn carry(&mut self, dir: Dir, out: &Out) {
         for pkt in out.each_packet() {
             let dropped = (self.drop)(dir, pkt);
             self.log.push((dir, pkt.to_vec(), dropped));
