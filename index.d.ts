@@ -104,10 +104,15 @@ export interface StreamStats {
   bufferedAmount: number
 }
 
+/**
+ * After the association has closed (in 'close' too) the association's fields
+ * keep the last values read: by stats(), while the association shut down, or
+ * when its transport failed. After an ABORT or a timeout that is the last stats() call.
+ */
 export interface SocketStats extends StreamStats {
   /** Smoothed round-trip time in ms, measured on DATA/SACK; null before the first sample. */
   rtt: number | null
-  /** sctp-proto's retransmission timeout, ms; null when not connected. */
+  /** sctp-proto's retransmission timeout, ms; null before the association is established. */
   rto: number | null
   t3Timeouts: number
   fastRetransmits: number
@@ -119,10 +124,19 @@ export interface SocketStats extends StreamStats {
 export interface TransportStats {
   packetsIn: number
   packetsOut: number
+  /** Packets too short or badly formed, and chunks from the transport that were not bytes (null, a string…). */
   malformed: number
   badChecksum: number
+  /** Packets for no association, and ABORT / SHUTDOWN COMPLETE with the T bit but not the peer's tag. */
   outOfTheBlue: number
+  /** INITs to a port nobody listens on, or from the wrong port for a passive socket. */
   refusedInits: number
+  /** Half-open handshakes dropped, oldest first, to make room for a new INIT (at most 4,096 are kept). */
+  evictedHandshakes: number
+  /** DATA chunks dropped unacknowledged: more than 4,096 TSNs above a hole, or past a window the application holds unread. */
+  droppedData: number
+  /** Messages on a stream at or above the inbound stream count (MIS): acknowledged, discarded, answered with an ERROR. */
+  invalidStreamMessages: number
   panics: number
   /** Associations alive on the transport. */
   associations: number
@@ -230,7 +244,10 @@ export declare class Socket extends MessageDuplex {
   stream_id: number
   no_bundle: boolean
   stats(): SocketStats
-  /** A stream for `id` (< socket.OS); throws RangeError ERR_OUT_OF_RANGE otherwise. */
+  /**
+   * A stream for `id` (< socket.OS); throws RangeError ERR_OUT_OF_RANGE otherwise.
+   * After 'close' the stream is already destroyed: a write fails its callback with ERR_STREAM_DESTROYED.
+   */
   createStream(id: number, options?: StreamOptions): SCTPStream
   /** `address` and `family` are the transport's when it has an address() (udpTransport). */
   address(): { port: number | undefined; address: string | undefined; family: string }
@@ -305,8 +322,12 @@ export interface UdpTransport extends Duplex {
 
 /**
  * A bound or binding UDP socket as a transport. Without `port` the first
- * datagram's sender becomes the peer. `bufferSize` (default 4 MiB, 0 = leave
- * alone) sets the kernel buffers. Destroying the transport closes the socket.
+ * datagram's sender becomes the peer. `address` (default 127.0.0.1) may be a
+ * host name: looked up once, in the socket's family, before the first send.
+ * Throws TypeError ERR_INVALID_ARG_TYPE / RangeError ERR_OUT_OF_RANGE for a bad
+ * `port`, TypeError for a bad `address`. A failed send (the socket closed, the
+ * lookup failed) destroys the transport with that error. `bufferSize` (default
+ * 4 MiB, 0 = leave alone) sets the kernel buffers. Destroying the transport closes the socket.
  */
 export declare function udpTransport(
   socket: DgramSocket,
@@ -360,8 +381,9 @@ export interface DtlsUdp {
 
 /**
  * A bound dgram socket as werift-dtls's `transport` option. With `port`
- * (address default 127.0.0.1) datagrams go there; without, the first
- * datagram's sender becomes the peer.
+ * (address default 127.0.0.1, or a host name looked up once) datagrams go
+ * there; without, the first datagram's sender becomes the peer. Options are
+ * validated as udpTransport()'s; a failed send is a lost datagram.
  */
 export declare function dtlsUdp(socket: DgramSocket, options?: { port?: number; address?: string }): DtlsUdp
 

@@ -5,10 +5,13 @@
 // SHUTDOWN-ACK-SENT. Packets are random bytes, truncations, splices and field
 // mutations (lengths, chunk types, TSNs, stream ids, verification tags right
 // and wrong, cookie bytes) of packets the two sides really exchanged, mostly
-// with a valid CRC32c so they get past the checksum.
+// with a valid CRC32c so they get past the checksum; and shapes aimed at what
+// broke before: SACKs full of gap blocks, DATA on every other TSN far above
+// the hole, stream ids at or above MIS, SSNs across the wrap, T-bit ABORTs.
 //
 // The verdict: no crash, no uncaught exception, no panic caught in the native
-// layer, and every association either still exchanges messages afterwards or
+// layer, no packet of ours larger than 1,228 bytes or with a chunk running
+// past its end, and every association either still exchanges messages afterwards or
 // has ended — with an 'error', or gracefully when a well-tagged SHUTDOWN was
 // forged. One that is alive but can no longer carry a message fails the test.
 //
@@ -55,7 +58,7 @@ const FIELDS = {
 class Mutator {
   constructor (seed) {
     this.rand = mulberry32(seed)
-    this.counts = { random: 0, truncated: 0, spliced: 0, synthesized: 0, fields: 0, goodCrc: 0, rightTag: 0 }
+    this.counts = { random: 0, truncated: 0, spliced: 0, synthesized: 0, targeted: 0, fields: 0, goodCrc: 0, rightTag: 0 }
   }
 
   int (n) { return Math.floor(this.rand() * n) }
@@ -100,6 +103,8 @@ class Mutator {
     } else if (r < 0.22) {
       this.counts.synthesized++
       p = Buffer.concat([tpl.subarray(0, 12), P.chunk(this.chunkType(), this.int(256), this.bytes(this.int(80)))])
+    } else if (r < 0.3) {
+      p = this.targeted(tpl)
     } else {
       this.counts.fields++
       p = Buffer.from(tpl)
@@ -122,6 +127,41 @@ class Mutator {
       }
     }
     return p
+  }
+
+  // A packet of a shape that once broke us, on the template's header and TSN.
+  targeted (tpl) {
+    this.counts.targeted++
+    const head = tpl.subarray(0, 12)
+    const parsed = P.parse(tpl)
+    const d = parsed && parsed.chunks.find((c) => c.type === P.CT.DATA && c.value.length >= 4)
+    const tsn = d ? d.value.readUInt32BE(0) : this.int(0x100000000)
+    const some = (n, f) => Array.from({ length: 1 + this.int(n) }, (_, i) => f(i))
+    const tiny = () => this.bytes(1 + this.int(8))
+    switch (this.int(4)) {
+      case 0: // a SACK of every other TSN, with duplicates: its length once wrapped
+        return Buffer.concat([head, P.sack({
+          cumTsn: tsn - 1 - this.int(3),
+          gaps: some(400, (i) => [2 * i + 2, 2 * i + 2]),
+          dups: some(20, () => tsn)
+        })])
+      case 1: // every other TSN above a hole, sometimes far above it, on streams at or above MIS (4)
+        return Buffer.concat([head, ...some(40, (i) => P.data({
+          tsn: tsn + 2 * i + 2 + (this.rand() < 0.3 ? 20000 : 0),
+          stream: this.pick([0, 3, 4, 5, 255, 0x7fff, 0xffff]),
+          ssn: this.int(65536),
+          payload: tiny()
+        }))])
+      case 2: // ordered messages behind a hole with SSNs across the wrap
+        return Buffer.concat([head, ...some(40, (i) => P.data({
+          tsn: tsn + 2 * i + 2,
+          stream: this.int(4),
+          ssn: (0xfff0 + 2 * i + this.int(3)) & 0xffff,
+          payload: tiny()
+        }))])
+      default: // the T bit: valid only with the sender's own tag (set below, right or wrong)
+        return Buffer.concat([head, this.rand() < 0.5 ? P.abort({ t: true }) : P.shutdownComplete(true)])
+    }
   }
 
   // One mutation of one field of a chunk (or of the packet's structure).
@@ -218,6 +258,10 @@ class Scenario {
   // and keeps the packets of this association: the first 50, then the latest 150.
   onWire (side, pkt) {
     const p = P.parse(pkt)
+    const used = p && p.chunks.length ? p.chunks.at(-1).offset + p.chunks.at(-1).length : 12
+    if (!p || pkt.length > 1228 || (pkt.length - used) > 3) {
+      this.results.failures.push(`side ${side} sent a malformed packet of ${pkt.length} bytes: ${pkt.subarray(0, 64).toString('hex')}`)
+    }
     if (!p) return
     const c = p.chunks[0]
     if (side === 'a' && !this.tags.a && c && c.type === P.CT.INIT) this.tags.a = P.initInfo(c.value).tag

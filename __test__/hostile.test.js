@@ -21,7 +21,7 @@ const vm = require('vm')
 const sctp = require('..')
 const { emulatedPair, mulberry32 } = require('../lib/emulator')
 const P = require('./helpers/packets')
-const { waitFor, pattern, boundUdp, sha256, withDefaults } = require('./helpers/util')
+const { waitFor, pattern, boundUdp, sha256, withDefaults, closed } = require('./helpers/util')
 const { freeUdpPort, Fnv1a64, peerBinary, PEER_SRC } = require('./helpers/peer')
 
 v8.setFlagsFromString('--expose-gc')
@@ -36,13 +36,6 @@ const FAST = { rto_initial: 100, rto_min: 50, rto_max: 1000 }
 function rss () {
   gc()
   return process.memoryUsage().rss
-}
-
-// Resolves on 'close' with hadError; an 'error' before it is recorded, not thrown.
-function closed (socket) {
-  const errors = []
-  socket.on('error', (e) => errors.push(e))
-  return new Promise((resolve) => socket.once('close', (hadError) => resolve({ hadError, errors })))
 }
 
 async function exchange (a, b, text) {
@@ -280,45 +273,6 @@ test('4 MiB to a usrsctp sink through an emulated UDP relay with 5% loss, 2% dup
   }))
 
 // --- attacks on a listening endpoint -------------------------------------------------------
-
-test('INIT flood: 100,000 INITs with random tags — handshake state capped at 1024, memory bounded, a real client gets in after valid_cookie_life',
-  { timeout: 30000 }, (t) => withDefaults({ ...FAST, valid_cookie_life: 1500 }, async () => {
-    const [ta, tb] = sctp.duplexPair()
-    const server = sctp.createServer({ transport: tb })
-    server.listen({ port: 5000 })
-    let replies = 0
-    const count = () => replies++
-    ta.on('data', count) // the attacker never answers
-    const before = rss()
-    const statsBefore = server._ep.stats()
-    const rand = mulberry32(1)
-    for (let i = 0; i < 100000; i++) {
-      const tag = (Math.floor(rand() * 0xfffffffe) + 1) >>> 0
-      ta.write(P.packet(1024 + (i % 60000), 5000, 0, [P.init({ tag, tsn: tag })]))
-      if (i % 1000 === 999) await nextTurn()
-    }
-    await sleep(50)
-    const st = server._ep.stats()
-    const grown = rss() - before
-    assert.equal(st.associations, 1024, 'MAX_HANDSHAKING')
-    assert.equal(st.refusedInits - statsBefore.refusedInits, 100000 - 1024)
-    assert.equal(replies, 1024, 'one INIT ACK per admitted INIT, silence once full (no ABORT amplification)')
-    assert.ok(grown < 64 * 1024 * 1024, `RSS grew ${(grown / 1048576).toFixed(1)} MiB`)
-    t.diagnostic(`RSS +${(grown / 1048576).toFixed(1)} MiB for 1024 half-open handshakes`)
-    ta.removeListener('data', count)
-
-    // The flood's handshakes expire; the client's INIT retransmissions then get through.
-    const started = Date.now()
-    const client = sctp.connect({ transport: ta, port: 5000, localPort: 5001 })
-    const [sock] = await waitFor(server, 'connection', 15000)
-    await exchange(client, sock, 'made it')
-    assert.ok(Date.now() - started < 8000)
-    assert.ok(server._ep.stats().associations <= 2)
-    const done = Promise.all([closed(client), closed(sock)])
-    client.end()
-    await done
-    server.close()
-  }))
 
 test('huge advertised resources (a_rwnd 2^32-1, 65535 streams each way) allocate nothing up front', { timeout: 30000 }, (t) => withDefaults(FAST, async () => {
   const [ta, tb] = sctp.duplexPair()

@@ -15,24 +15,25 @@ const { invalidType, withCode } = require('./errors')
 const { udpPeer } = require('./transports')
 
 // werift-dtls's Transport interface over a bound dgram socket. With `port`
-// (address default 127.0.0.1) datagrams go there — a client's server;
+// (address default 127.0.0.1, or a host name) datagrams go there — a client's server;
 // without, the first datagram's sender becomes the peer — a server's client.
 // Datagrams from anyone else are dropped and counted (`dropped`).
 function dtlsUdp (socket, opts = {}) {
   if (!socket || typeof socket.send !== 'function' || typeof socket.on !== 'function') {
     throw invalidType('socket', 'a dgram.Socket', socket)
   }
-  if (opts === null || typeof opts !== 'object') throw invalidType('options', 'an object', opts)
-  const peer = udpPeer(opts)
+  const peer = udpPeer(socket, opts)
   const t = {
     type: 'udp',
     closed: false,
     dropped: 0,
     onData: () => {},
     get address () { return socket.address() },
+    // A failed send is a lost datagram (DTLS retransmits): werift-dtls does
+    // not catch every send, so a rejection would be an unhandled one.
     send (data) {
       if (t.closed || !peer.port) return Promise.resolve()
-      return new Promise((resolve) => socket.send(data, peer.port, peer.address, () => resolve()))
+      return new Promise((resolve) => peer.send(data, () => resolve()))
     },
     close () {
       if (t.closed) return Promise.resolve()

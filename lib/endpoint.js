@@ -60,10 +60,17 @@ class Endpoint {
     this.dead = null
     this.lingering = null
     this.nativeSeen = undefined // native stats at the last batch, for sctp:native
+    this.notPackets = 0 // chunks from the transport that were not bytes: counted as malformed
     // The first packet of an event-loop turn goes in at once (latency); the
     // ones that follow it in the same turn wait for the check phase and go
     // in together (one crossing, one output poll for the whole batch).
     this.onPacket = (pkt) => {
+      // null, a string or a number (an object-mode transport) is no packet; the chunks after it still are.
+      if (!(pkt instanceof Uint8Array)) {
+        this.notPackets++
+        log.packet('dropped a chunk that is not bytes: %s', pkt === null ? 'null' : typeof pkt)
+        return
+      }
       this.inbox.push(pkt)
       if (this.draining) return
       this.draining = true
@@ -144,7 +151,11 @@ class Endpoint {
     this.kick()
   }
 
-  stats () { return this.native.stats() }
+  stats () {
+    const stats = this.native.stats()
+    stats.malformed += this.notPackets
+    return stats
+  }
 
   // --- the pump ---------------------------------------------------------------
 
@@ -241,20 +252,33 @@ class Endpoint {
       timeout = this.nativeFlush()
     }
     if (packets) this.writePackets(packets)
+    if (this.dead) return // the write failed the transport
     // 'connect' before the messages that may share its packet; 'end' and 'close' after them.
     if (events) for (const ev of events) if (ev.kind === 'connect') this.onConnect(ev)
     if (messages) {
+      let last = null
       for (let i = 0; i < messages.length; i += 4) {
         const owner = this.owners.get(messages[i])
-        if (owner) owner._onMessage(messages[i + 3], messages[i + 1], messages[i + 2])
+        if (!owner) continue
+        owner._onMessage(messages[i + 3], messages[i + 1], messages[i + 2])
+        if (owner !== last) {
+          if (last) last._reportHeld()
+          last = owner
+        }
       }
+      if (last) last._reportHeld()
     }
     if (events) {
       for (const ev of events) {
         if (ev.kind === 'connect') continue
         const owner = this.owners.get(ev.assoc)
         log.state('association %d: %s%s', ev.assoc, ev.kind, ev.code ? ` ${ev.code}: ${ev.message}` : '')
-        if (ev.kind === 'close') this.owners.delete(ev.assoc)
+        if (ev.kind === 'close') {
+          this.owners.delete(ev.assoc)
+          // The association is freed; its final stats wait for one read (src/endpoint.rs stats).
+          const stats = this.native.assocStats(ev.assoc)
+          if (owner && stats) owner._lastStats = stats
+        }
         if (owner) owner._onEvent(ev)
       }
     }
@@ -265,11 +289,18 @@ class Endpoint {
   }
 
   // A transport that ended its writable side is a dead link: packets are lost.
+  // One whose write() throws (a dgram socket closed under udpTransport, on
+  // the INIT too) has failed, as if it had emitted 'error'.
   writePackets (packets) {
     const t = this.transport
     if (t.writableEnded || t.destroyed) return
     if (log.trace.enabled) for (const p of packets) log.trace('out %s', log.describePacket(p))
-    for (const p of packets) t.write(p)
+    try {
+      for (const p of packets) t.write(p)
+    } catch (err) {
+      this.fail(err)
+      return
+    }
     log.packet('out %d packets', packets.length)
   }
 
@@ -330,6 +361,8 @@ class Endpoint {
     log.state('endpoint failed: %s', this.dead.message)
     const owners = [...this.owners.values()]
     const listeners = [...new Set(this.listeners.values())]
+    // The native associations outlive a dead transport (not a crashed core): their last stats can still be read.
+    if (this.dead.code !== 'ERR_SCTP_INTERNAL') for (const o of owners) o._keepStats()
     this.owners.clear()
     this.listeners.clear()
     for (const o of owners) o._onEvent({ kind: 'close', ...this.dead })

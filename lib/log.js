@@ -62,6 +62,9 @@ const DIAGNOSTICS = [
   ['badChecksum', 'dropped %d packet(s): bad checksum (total %d)'],
   ['outOfTheBlue', 'dropped %d packet(s): out of the blue (total %d)'],
   ['refusedInits', 'refused %d INIT(s) (total %d)'],
+  ['evictedHandshakes', 'evicted %d half-open handshake(s) for new INITs (total %d)'],
+  ['droppedData', 'dropped %d DATA chunk(s) outside the receive window (total %d)'],
+  ['invalidStreamMessages', 'discarded %d message(s) on streams at or above MIS (total %d)'],
   ['panics', 'caught %d panic(s) in the native core; its association closes with ERR_SCTP_INTERNAL (total %d)']
 ]
 

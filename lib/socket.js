@@ -77,7 +77,8 @@ class MessageDuplex extends Duplex {
     this._owner()._sendOn(this, this.stream_id, ppid, unordered, this._reliability, chunk, cb)
   }
 
-  _read () {}
+  // The consumer wants more: what it read reopens the peer's window.
+  _read () { this._owner()._reportHeld() }
 
   // Bytes of this stream queued in SCTP and not yet acknowledged.
   get bufferedAmount () {
@@ -128,6 +129,27 @@ class MessageDuplex extends Duplex {
     if (wantsData && data.length) this.push(data)
   }
 
+  // The association ended gracefully: 'end' once everything is read, then
+  // 'close'. An errored stream (a write after end(), or after the association
+  // closed) never emits 'end': it closes at once, or on its 'error' if that
+  // comes while it waits.
+  _closeWhenRead () {
+    if (this.readableEnded || this.errored) return this.destroy(this.errored)
+    const close = (err) => {
+      this.removeListener('end', close)
+      this.removeListener('error', onError)
+      this.destroy(err)
+    }
+    const onError = (err) => {
+      close(err)
+      // Ours was the only listener: emitted again, the error stays unhandled (as Readable.prototype.pipe does).
+      if (this.listenerCount('error') === 0) this.emit('error', err)
+    }
+    this.once('end', close)
+    this.once('error', onError)
+    this._endReadable()
+  }
+
   // Nothing more to read: let 'end' fire even if nobody consumes the stream.
   _endReadable () {
     if (this._eof) return
@@ -166,13 +188,37 @@ class Socket extends MessageDuplex {
     this._endWanted = false
     this._maxMessageSize = options.setting('max_message_size')
     this._reliability = null
+    this._lastStats = null // the association's stats when last read, final after 'close' (see _keepStats)
     this._pendingWrites = [] // writes made before 'connect'
     this._lanes = new Map() // stream id -> { limit, waiting: [callbacks], reset: bool }
     this._userWatch = new Map() // stream id -> bufferedAmountLowThreshold, set before connect
     this._streams = new Map() // stream id -> SCTPStream
+    this._held = 0 // unread bytes last reported to the native side
   }
 
   _owner () { return this }
+
+  // Backpressure towards the peer: the window it sees shrinks by what the
+  // application has received and not read (src/assoc.rs set_held), so a
+  // paused or unread socket slows the sender instead of buffering without
+  // bound; reading reopens it. A message sits in the socket's and its
+  // stream's buffers at once: the larger side counts. The association has
+  // one window, so one unread stream holds back all of them, as a socket
+  // buffer does in the kernel's and usrsctp's SCTP.
+  _reportHeld () {
+    if (!this._connected) return
+    let held = this.readableLength
+    if (this._streams.size) {
+      let streams = 0
+      for (const s of this._streams.values()) streams += s.readableLength
+      if (streams > held) held = streams
+    }
+    if (held === this._held) return
+    const reopened = held < this._held
+    this._held = held
+    this._ep.native.setHeld(this._id, held)
+    if (reopened) this._ep.kick()
+  }
 
   _messageInfo (ppid) { return { streamId: this._lastStream, ppid } }
 
@@ -232,7 +278,12 @@ class Socket extends MessageDuplex {
     let stream = this._streams.get(id)
     if (!stream) {
       stream = new SCTPStream(this, id, opts)
-      this._streams.set(id, stream)
+      // After 'close' the stream is born destroyed: a write fails its callback
+      // with ERR_STREAM_DESTROYED and emits no 'error', as on any destroyed
+      // Duplex. Not a throw: an association may close under code that has not
+      // seen its 'close' yet.
+      if (this._closed) stream.destroy()
+      else this._streams.set(id, stream)
     }
     return stream
   }
@@ -249,7 +300,8 @@ class Socket extends MessageDuplex {
   }
 
   stats () {
-    const native = this._connected ? this._ep.native.assocStats(this._id) : null
+    if (this._connected) this._keepStats()
+    const native = this._lastStats
     return {
       ...super.stats(),
       rtt: native && native.rtt !== undefined ? native.rtt : null,
@@ -259,6 +311,14 @@ class Socket extends MessageDuplex {
       sacksReceived: native ? native.sacksReceived : 0,
       dataChunksReceived: native ? native.dataChunksReceived : 0
     }
+  }
+
+  // The association's counters are freed with it: after 'close', stats() shows
+  // the final ones (the endpoint reads them as the event arrives), or the last
+  // ones read before destroy() or a transport failure.
+  _keepStats () {
+    const stats = this._ep.native.assocStats(this._id)
+    if (stats) this._lastStats = stats
   }
 
   // --- writing ----------------------------------------------------------------
@@ -317,7 +377,10 @@ class Socket extends MessageDuplex {
   }
 
   _destroy (err, cb) {
-    if (this._ep && this._id && !this._closed) this._ep.abort(this._id)
+    if (this._ep && this._id && !this._closed) {
+      if (this._connected) this._keepStats()
+      this._ep.abort(this._id)
+    }
     if (this._ep && !this._connected && !this._id) this._ep.unlisten(this.localPort, this)
     this._closed = true
     this._connected = false
@@ -446,9 +509,7 @@ class Socket extends MessageDuplex {
     // Graceful: everything the peer sent has been pushed; 'end', then 'close'.
     this._failPending(null, 'the association is closed')
     for (const s of this._streams.values()) s._closeWhenRead()
-    if (this.readableEnded) return this.destroy()
-    this.once('end', () => this.destroy())
-    this._endReadable()
+    this._closeWhenRead()
   }
 }
 
@@ -484,13 +545,6 @@ class SCTPStream extends MessageDuplex {
   _final (cb) {
     this.socket._resetStream(this.stream_id)
     cb()
-  }
-
-  // The association ended gracefully: 'end' once read, then 'close'.
-  _closeWhenRead () {
-    if (this.readableEnded) return this.destroy()
-    this.once('end', () => this.destroy())
-    this._endReadable()
   }
 
 }

@@ -1,14 +1,46 @@
 'use strict'
 // Transports: a dgram socket as a Duplex, and an in-memory pair.
 // Both keep one chunk = one SCTP packet.
+const dns = require('dns')
+const net = require('net')
 const { Duplex } = require('stream')
-const { invalidType } = require('./errors')
+const options = require('./options')
+const { invalidType, invalidValue } = require('./errors')
 
 // The far end of a UDP socket: fixed by `port` (and `address`, default
-// 127.0.0.1), or learnt from the first datagram. accepts(rinfo): whether a
-// datagram comes from it.
-function udpPeer (opts) {
-  const peer = { port: opts.port, address: opts.address || (opts.port ? '127.0.0.1' : undefined) }
+// 127.0.0.1), or learnt from the first datagram. A host name is looked up
+// once, in the socket's family, and sends wait for it: replies come from an
+// address, never from a name. accepts(rinfo): whether a datagram comes from
+// the peer. send(data, cb): one datagram to it; a failure (the lookup, or a
+// socket closed under us) goes to cb, never thrown.
+function udpPeer (socket, opts) {
+  if (opts === null || typeof opts !== 'object') throw invalidType('options', 'an object', opts)
+  const port = options.port(opts, 'port', false)
+  const address = opts.address
+  if (address !== undefined && typeof address !== 'string') throw invalidType('address', 'of type string', address)
+  if (address === '') throw invalidValue('address', 'must be a host name or an IP address')
+  const peer = { port, address: port ? address || '127.0.0.1' : undefined }
+  let waiting = null // [data, cb] sent during the lookup
+  let lookupError = null
+  if (peer.address && !net.isIP(peer.address)) {
+    waiting = []
+    dns.lookup(peer.address, { family: socket.type === 'udp6' ? 6 : 4 }, (err, resolved) => {
+      if (err) lookupError = err
+      else peer.address = resolved
+      const queued = waiting
+      waiting = null
+      for (const [data, cb] of queued) peer.send(data, cb)
+    })
+  }
+  peer.send = (data, cb) => {
+    if (waiting) return waiting.push([data, cb])
+    if (lookupError) return cb(lookupError)
+    try {
+      socket.send(data, peer.port, peer.address, (err) => cb(err))
+    } catch (err) {
+      cb(err) // ERR_SOCKET_DGRAM_NOT_RUNNING: the user closed the socket
+    }
+  }
   peer.accepts = (rinfo) => {
     if (!peer.port) {
       peer.port = rinfo.port
@@ -21,17 +53,18 @@ function udpPeer (opts) {
 }
 
 // A UDP socket as a transport. With `port` (and `address`, default
-// 127.0.0.1) every packet goes there; without, the first datagram's sender
-// becomes the peer. Datagrams from anyone else are dropped and counted.
+// 127.0.0.1, or a host name) every packet goes there; without, the first
+// datagram's sender becomes the peer. Datagrams from anyone else are dropped
+// and counted. A send that fails destroys the transport with its error.
 // `bufferSize` (default 4 MiB, 0 = leave alone) sets the kernel buffers.
 // Destroying the transport closes the socket.
 function udpTransport (socket, opts = {}) {
   if (!socket || typeof socket.send !== 'function') throw invalidType('socket', 'a dgram.Socket', socket)
-  const peer = udpPeer(opts)
+  const peer = udpPeer(socket, opts)
   const t = new Duplex({
     write (chunk, encoding, cb) {
       if (!peer.port) return cb() // no peer yet: nothing to answer
-      socket.send(chunk, peer.port, peer.address, (err) => cb(err))
+      peer.send(chunk, cb)
     },
     read () {},
     destroy (err, cb) {

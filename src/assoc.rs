@@ -3,7 +3,7 @@
 //! the peer's tag and stream counts, real PPIDs — and the pump that drains
 //! its events, messages and packets into one `Out`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -128,6 +128,8 @@ pub struct Assoc {
     /// (sctp-proto never saw the chunk, so it would not send one), which also
     /// tells a probing peer that we are alive.
     answer_probe: bool,
+    /// TSNs of DATA on invalid streams, to discard when read (see `discarding`).
+    discard_tsns: HashSet<u32>,
     /// Messages received on a stream at or above our inbound stream count, discarded.
     pub discarded: u32,
     /// Test hook: the next pump panics, to prove panics stay contained.
@@ -180,6 +182,7 @@ impl Assoc {
             held: 0,
             window_update: false,
             answer_probe: false,
+            discard_tsns: HashSet::new(),
             discarded: 0,
             poisoned: false,
         }
@@ -190,7 +193,6 @@ impl Assoc {
     pub fn observe_in(&mut self, pkt: &[u8], now: Instant, out: &mut Out) -> bool {
         self.heard(now);
         let mut carried_data = false;
-        let mut invalid_stream = None;
         for c in wire::chunks(pkt) {
             match c.typ {
                 wire::CT_DATA => {
@@ -198,9 +200,6 @@ impl Assoc {
                     if let Some(d) = wire::data_info(c.value) {
                         self.ppids.note_in(c.flags, &d);
                         self.gaps.received(d.tsn);
-                        if u32::from(d.stream) >= self.negotiated().1 && invalid_stream.is_none() {
-                            invalid_stream = Some(d.stream);
-                        }
                     }
                 }
                 wire::CT_FORWARD_TSN => {
@@ -242,18 +241,29 @@ impl Assoc {
                 _ => {}
             }
         }
-        if let (Some(stream), Some(tag)) = (invalid_stream, self.peer_tag) {
-            // RFC 9260 §6.5: acknowledged as usual (sctp-proto does), its message
-            // discarded (see `read`), and the peer told. One ERROR per packet at most.
-            self.pending_out.push(wire::invalid_stream_packet(self.local_port, self.remote_port, tag, stream));
-        }
         self.t3_at_last_rx = self.proto.stats().get_num_t3timeouts();
         carried_data
     }
 
     /// What `repair::screen_data` needs to know of this association.
     pub fn window(&self) -> Window {
-        Window { cum: self.gaps.cum(), highest: self.gaps.highest(), full: self.held >= self.cfg.receive_window() + repair::PROBE_ROOM }
+        Window {
+            cum: self.gaps.cum(),
+            highest: self.gaps.highest(),
+            full: self.held >= self.cfg.receive_window() + repair::PROBE_ROOM,
+            mis: self.negotiated().1,
+            discard_room: self.discard_tsns.len() < MAX_DISCARDING,
+        }
+    }
+
+    /// DATA on invalid streams, rewritten by `repair::screen_data`: sctp-proto
+    /// acknowledges it as usual, `read` discards it, and the peer hears of it
+    /// (RFC 9260 §6.5; one ERROR per packet at most).
+    pub fn discarding(&mut self, invalid: &[(u32, u16)]) {
+        self.discard_tsns.extend(invalid.iter().map(|&(tsn, _)| tsn));
+        if let (Some(&(_, stream)), Some(tag)) = (invalid.first(), self.peer_tag) {
+            self.pending_out.push(wire::invalid_stream_packet(self.local_port, self.remote_port, tag, stream));
+        }
     }
 
     /// JavaScript holds `bytes` of received messages unread. Reading half a
@@ -669,15 +679,17 @@ impl Assoc {
     /// Reads every complete message of a stream at once: sctp-proto's
     /// reassembly queue slows down quadratically with unread messages.
     fn read(&mut self, stream: u16, out: &mut Out) {
-        let invalid = u32::from(stream) >= self.negotiated().1;
         let Ok(mut s) = self.proto.stream(stream) else { return };
-        if invalid {
-            while let Ok(Some(_)) = s.read_sctp() {
-                self.discarded += 1;
-            }
-            return;
-        }
         while let Ok(Some(msg)) = s.read_sctp() {
+            if !self.discard_tsns.is_empty() {
+                if let Some(tsn) = ppid::first_tsn(&msg).filter(|t| self.discard_tsns.contains(t)) {
+                    for c in 0..msg.chunks.len() as u32 {
+                        self.discard_tsns.remove(&tsn.wrapping_add(c));
+                    }
+                    self.discarded += 1;
+                    continue;
+                }
+            }
             let len = msg.len();
             let start = out.data.len();
             out.data.resize(start + len, 0);
@@ -737,6 +749,11 @@ fn nonce(id: u32) -> u64 {
     h.write_u32(id);
     h.finish()
 }
+
+/// Invalid-stream DATA chunks remembered for discarding at once; past that,
+/// such DATA is dropped unacknowledged (a peer that never completes its
+/// fragments must not grow the set).
+const MAX_DISCARDING: usize = 4096;
 
 /// How long an association may take to establish before the driver gives up.
 /// An incoming one lives from its INIT on (sctp-proto keeps state there):

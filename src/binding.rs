@@ -75,13 +75,13 @@ impl NativeEndpoint {
         let now = Instant::now();
         let mut at = 0;
         let lens = meta.get(HEAD..HEAD + count as usize).unwrap_or_default();
-        for (i, &len) in lens.iter().enumerate() {
+        let mut batch = Vec::with_capacity(lens.len());
+        for &len in lens {
             let Some(p) = io.get(at..at + len as usize) else { break };
-            self.inner.more_coming = i + 1 < lens.len();
-            self.inner.input(now, p);
+            batch.push(p);
             at += len as usize;
         }
-        self.inner.more_coming = false;
+        self.inner.input_batch(now, &batch);
         self.inner.pump_after_input(now);
         self.hand_over(now, &mut io, &mut meta)
     }
@@ -128,9 +128,10 @@ impl NativeEndpoint {
         self.inner.set_held(assoc, bytes.clamp(0.0, f64::from(u32::MAX)) as u32);
     }
 
+    /// An association's statistics; after its 'close' event, the final ones, once.
     #[napi(catch_unwind)]
     pub fn assoc_stats(&mut self, assoc: u32) -> Option<Stats> {
-        self.inner.assoc(assoc).map(|a| a.stats())
+        self.inner.stats(assoc)
     }
 
     #[napi(catch_unwind)]

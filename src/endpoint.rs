@@ -17,7 +17,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use sctp_proto::{ClientConfig, DatagramEvent, Endpoint as ProtoEndpoint, EndpointConfig, EndpointEvent, ServerConfig};
 
-use crate::assoc::{Assoc, Ending, SendError};
+use crate::assoc::{Assoc, Ending, SendError, Stats};
 use crate::config::AssocConfig;
 use crate::events::{Cursor, Event, Out};
 use crate::repair;
@@ -55,8 +55,11 @@ const PEER: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 5
 /// flood is bounded here. When full, the oldest half-open handshake makes room,
 /// as a SYN cache does: a real client answers its INIT ACK within a round trip,
 /// a flood's forged INITs never do, so the client's slot outlives the flood's
-/// as long as fewer than this many INITs arrive within one round trip.
-pub const MAX_HANDSHAKING: usize = 1024;
+/// as long as fewer than this many INITs arrive within one round trip. Each
+/// costs about 13 KB (measured): 4,096 bound a flood to ~53 MB, and outlast four
+/// event-loop turns of 1,000 INITs each (1,024 did not: a client's COOKIE ECHO
+/// two turns behind its INIT found its handshake evicted).
+pub const MAX_HANDSHAKING: usize = 4096;
 
 /// Counters of what arrived and what was done with it.
 #[derive(Default, Debug, Clone, Copy)]
@@ -99,6 +102,9 @@ pub struct Endpoint {
     next_id: u32,
     /// Associations holding a SACK for the next pump (see `Assoc::transmit`).
     holding: Vec<u32>,
+    /// The last statistics of associations whose 'close' JavaScript has not
+    /// read yet: it reads them once, as it takes the event (see `stats`).
+    final_stats: HashMap<u32, Stats>,
     /// Set by the caller while feeding a batch: more packets follow this one.
     pub more_coming: bool,
     pub counters: Counters,
@@ -127,6 +133,7 @@ impl Endpoint {
             dirty: Vec::new(),
             next_id: 1,
             holding: Vec::new(),
+            final_stats: HashMap::new(),
             more_coming: false,
             counters: Counters::default(),
             out: Out::default(),
@@ -165,6 +172,21 @@ impl Endpoint {
         self.assocs.insert(id, Assoc::new(id, handle, proto, cfg, incoming, now));
         self.dirty.push(id);
         id
+    }
+
+    /// Feeds the packets of one turn of the event loop. Packets of existing
+    /// associations go first, INITs (tag 0) after them: under an INIT flood, a
+    /// client's COOKIE ECHO then completes its handshake before the INITs that
+    /// arrived with it can evict it (see `MAX_HANDSHAKING`).
+    pub fn input_batch(&mut self, now: Instant, pkts: &[&[u8]]) {
+        let init = |p: &&[u8]| wire::header(p).is_some_and(|h| h.vtag == 0);
+        let total = pkts.len();
+        let ordered = pkts.iter().filter(|p| !init(p)).chain(pkts.iter().filter(|p| init(p)));
+        for (i, p) in ordered.enumerate() {
+            self.more_coming = i + 1 < total;
+            self.input(now, p);
+        }
+        self.more_coming = false;
     }
 
     /// Feeds one packet from the transport. Garbage is counted and dropped.
@@ -248,17 +270,20 @@ impl Endpoint {
                 let screened;
                 let (pkt, ev) = match repair::screen_data(pkt, &a.window()) {
                     None => (pkt, ev),
-                    Some((kept, dropped)) => {
-                        self.counters.dropped_data += u64::from(dropped);
-                        if a.window().full {
+                    Some(s) => {
+                        self.counters.dropped_data += u64::from(s.dropped);
+                        if s.dropped > 0 && a.window().full {
                             a.refused_for_window();
-                            self.dirty.push(id);
                         }
-                        if wire::chunks(&kept).next().is_none() {
+                        if !s.invalid.is_empty() {
+                            a.discarding(&s.invalid);
+                        }
+                        self.dirty.push(id);
+                        if wire::chunks(&s.pkt).next().is_none() {
                             return;
                         }
-                        // The same packet less the refused DATA, routed again (rare: hostile or overrunning peers only).
-                        screened = kept;
+                        // The packet as screened, routed again (rare: hostile or overrunning peers only).
+                        screened = s.pkt;
                         let again = catch_unwind(AssertUnwindSafe(|| {
                             self.proto.handle(now, PEER, None, None, Bytes::copy_from_slice(&screened))
                         }));
@@ -432,6 +457,14 @@ impl Endpoint {
         }
     }
 
+    /// An association's statistics; after its 'close', the final ones, once.
+    pub fn stats(&mut self, id: u32) -> Option<Stats> {
+        match self.assocs.get(&id) {
+            Some(a) => Some(a.stats()),
+            None => self.final_stats.remove(&id),
+        }
+    }
+
     pub fn assoc(&mut self, id: u32) -> Option<&mut Assoc> {
         self.assocs.get_mut(&id)
     }
@@ -564,6 +597,7 @@ impl Endpoint {
         if a.incoming && !a.connected {
             return;
         }
+        self.final_stats.insert(id, a.stats());
         let mut e = Event::new("close", id);
         if let Some(Ending::Error(code, message)) = &a.ending {
             e.code = Some((*code).to_string());

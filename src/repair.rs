@@ -12,6 +12,11 @@
 //!   fit in one packet (RFC 9260 §6.2 allows fewer), and advertises the window
 //!   less what the application holds unread (sctp-proto counts only its own
 //!   queues, and the driver empties them as soon as a message is complete).
+//! - `screen_data` also turns DATA on a stream at or above our inbound stream
+//!   count into an unordered message on stream 0 that the driver discards
+//!   (RFC 9260 §6.5: acknowledge, discard, ERROR). sctp-proto would have made
+//!   a stream for each id and kept it forever; its window arithmetic walks all
+//!   its streams per chunk, so 65,535 of them made every later chunk slow.
 //! - `t_bit_misused`: an ABORT or SHUTDOWN COMPLETE with the T bit must carry
 //!   the *peer's* tag (§8.5.1); sctp-proto accepted one carrying ours.
 //!
@@ -22,13 +27,16 @@
 
 use crate::wire::{self, COMMON_HEADER, CT_DATA, CT_SACK, MAX_PACKET};
 
-/// DATA is accepted at most this many TSNs above the cumulative TSN. A sender
-/// never needs more outstanding past a hole than its window holds chunks; a
-/// well-behaved one that does gets the excess retransmitted, never lost (it is
-/// not acknowledged). The bound keeps gap blocks below 8,192 (a SACK below
-/// 32 KiB, before `clamp_sack`) and ordered messages waiting on one stream far
-/// below the 32,768 that 16-bit SSN comparison can tell apart.
-pub const MAX_TSN_AHEAD: u32 = 16384;
+/// DATA is accepted at most this many TSNs above the cumulative TSN, as usrsctp
+/// does with its mapping array (512 bytes: 4,096 TSNs). A sender rarely has
+/// more than that outstanding past a hole (a 1 MiB window of 256-byte
+/// messages); one that does gets the excess retransmitted, never lost (it is
+/// not acknowledged). The bound keeps gap blocks below 2,048 (a SACK below
+/// 8 KiB, before `clamp_sack`), ordered messages waiting on one stream far
+/// below the 32,768 that 16-bit SSN comparison can tell apart, and the cost of
+/// sctp-proto's reassembly (linear in the messages waiting) per chunk low:
+/// 16,384 measured 45 µs a chunk at the end of such a backlog.
+pub const MAX_TSN_AHEAD: u32 = 4096;
 
 /// Bytes accepted past a closed window. A peer facing a zero window sends one
 /// probe per retransmission timeout; dropping it would leave the probe
@@ -50,34 +58,67 @@ pub struct Window {
     /// The application holds a full receive window unread, and `PROBE_ROOM`
     /// past it: nothing new fits.
     pub full: bool,
+    /// Our inbound stream count: DATA on a stream id at or above it is invalid.
+    pub mis: u32,
+    /// Whether invalid-stream DATA may still be taken in to be discarded (the
+    /// driver remembers each one's TSN until its message is read); when not, it is dropped.
+    pub discard_room: bool,
 }
 
-/// The packet without the DATA chunks the window does not admit, or `None`
-/// when every chunk may pass. The copy has a fresh checksum, and no chunk at
-/// all when nothing is left. Returns also how many DATA chunks were dropped.
-pub fn screen_data(pkt: &[u8], w: &Window) -> Option<(Vec<u8>, u32)> {
-    let refused = |c: &wire::ChunkRef| {
-        c.typ == CT_DATA
-            && wire::data_info(c.value).is_some_and(|d| {
-                let far = wire::tsn_after(d.tsn, w.cum.wrapping_add(MAX_TSN_AHEAD));
-                far || (w.full && wire::tsn_after(d.tsn, w.highest))
-            })
+/// What `screen_data` made of a packet.
+pub struct Screened {
+    /// The packet to hand to sctp-proto (no chunk at all: nothing to hand over).
+    pub pkt: Vec<u8>,
+    /// DATA chunks dropped, unacknowledged.
+    pub dropped: u32,
+    /// (TSN, stream) of invalid-stream DATA rewritten to be discarded once read.
+    pub invalid: Vec<(u32, u16)>,
+}
+
+/// The packet without the DATA chunks the window does not admit, and with
+/// DATA on invalid streams rewritten (stream 0, unordered) for the driver to
+/// discard; `None` when every chunk may pass as it is. The copy has a fresh
+/// checksum, and no chunk at all when nothing is left.
+pub fn screen_data(pkt: &[u8], w: &Window) -> Option<Screened> {
+    enum Verdict {
+        Pass,
+        Drop,
+        Discard(u32, u16),
+    }
+    let verdict = |c: &wire::ChunkRef| {
+        let Some(d) = wire::data_info(c.value).filter(|_| c.typ == CT_DATA) else { return Verdict::Pass };
+        let far = wire::tsn_after(d.tsn, w.cum.wrapping_add(MAX_TSN_AHEAD));
+        if far || (w.full && wire::tsn_after(d.tsn, w.highest)) {
+            Verdict::Drop
+        } else if u32::from(d.stream) >= w.mis {
+            if w.discard_room { Verdict::Discard(d.tsn, d.stream) } else { Verdict::Drop }
+        } else {
+            Verdict::Pass
+        }
     };
-    if !wire::chunks(pkt).any(|c| refused(&c)) {
+    if wire::chunks(pkt).all(|c| matches!(verdict(&c), Verdict::Pass)) {
         return None;
     }
-    let mut kept = pkt[..COMMON_HEADER].to_vec();
-    let mut dropped = 0;
+    let mut s = Screened { pkt: pkt[..COMMON_HEADER].to_vec(), dropped: 0, invalid: Vec::new() };
     for c in wire::chunks(pkt) {
-        if refused(&c) {
-            dropped += 1;
-        } else {
-            kept.extend_from_slice(&pkt[c.offset..c.offset + 4 + c.value.len()]);
-            kept.resize((kept.len() + 3) & !3, 0);
+        let at = s.pkt.len();
+        match verdict(&c) {
+            Verdict::Drop => {
+                s.dropped += 1;
+                continue;
+            }
+            Verdict::Pass => s.pkt.extend_from_slice(&pkt[c.offset..c.offset + 4 + c.value.len()]),
+            Verdict::Discard(tsn, stream) => {
+                s.pkt.extend_from_slice(&pkt[c.offset..c.offset + 4 + c.value.len()]);
+                s.pkt[at + 1] |= wire::DATA_FLAG_UNORDERED;
+                s.pkt[at + 8..at + 10].copy_from_slice(&[0, 0]); // stream 0
+                s.invalid.push((tsn, stream));
+            }
         }
+        s.pkt.resize((s.pkt.len() + 3) & !3, 0);
     }
-    wire::set_checksum(&mut kept);
-    Some((kept, dropped))
+    wire::set_checksum(&mut s.pkt);
+    Some(s)
 }
 
 /// A lone SACK packet as we may send it: at most `MAX_SACK_ENTRIES` gap
@@ -176,19 +217,34 @@ mod tests {
         for tsn in [11, 12, 10 + MAX_TSN_AHEAD + 1] {
             p.extend_from_slice(&data(tsn));
         }
-        let open = Window { cum: 10, highest: 12, full: false };
-        let (kept, dropped) = screen_data(&p, &open).unwrap();
-        assert_eq!(dropped, 1);
-        assert_eq!(wire::chunks(&kept).count(), 2);
-        assert!(wire::checksum_ok(&kept));
+        let open = Window { cum: 10, highest: 12, full: false, mis: 4, discard_room: true };
+        let s = screen_data(&p, &open).unwrap();
+        assert_eq!(s.dropped, 1);
+        assert_eq!(wire::chunks(&s.pkt).count(), 2);
+        assert!(wire::checksum_ok(&s.pkt));
         let mut q = vec![0u8; COMMON_HEADER];
         q.extend_from_slice(&data(11));
         assert!(screen_data(&q, &open).is_none());
         // Full: a hole below the highest TSN may still be filled, nothing new.
-        let full = Window { cum: 10, highest: 12, full: true };
+        let full = Window { cum: 10, highest: 12, full: true, mis: 4, discard_room: true };
         assert!(screen_data(&q, &full).is_none());
         let mut r = vec![0u8; COMMON_HEADER];
         r.extend_from_slice(&data(13));
-        assert_eq!(wire::chunks(&screen_data(&r, &full).unwrap().0).count(), 0);
+        assert_eq!(wire::chunks(&screen_data(&r, &full).unwrap().pkt).count(), 0);
+    }
+
+    #[test]
+    fn data_on_an_invalid_stream_goes_to_stream_0_unordered_to_be_discarded() {
+        let mut p = vec![0u8; COMMON_HEADER];
+        p.extend_from_slice(&[CT_DATA, 3, 0, 17, 0, 0, 0, 11, 0, 9, 0, 5, 0, 0, 0, 51, 7]);
+        let w = Window { cum: 10, highest: 10, full: false, mis: 4, discard_room: true };
+        let s = screen_data(&p, &w).unwrap();
+        assert_eq!(s.invalid, [(11, 9)]);
+        let c = wire::chunks(&s.pkt).next().unwrap();
+        assert_eq!(c.flags, 3 | wire::DATA_FLAG_UNORDERED);
+        assert_eq!(wire::data_info(c.value).unwrap().stream, 0);
+        assert!(wire::checksum_ok(&s.pkt));
+        let full = Window { discard_room: false, ..w };
+        assert_eq!(screen_data(&p, &full).unwrap().dropped, 1);
     }
 }

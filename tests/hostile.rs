@@ -435,7 +435,7 @@ fn nothing_acknowledged_is_left_undelivered_behind_a_long_gap() {
     let (cum, _) = last_sack(&p);
     let delivered: Vec<u32> = p.seen_b.messages.iter().skip(1).map(|m| u32::from_be_bytes(m.2[..4].try_into().unwrap())).collect();
     assert_eq!(delivered, (1..=cum - t0).collect::<Vec<_>>(), "everything acknowledged is delivered, in order");
-    assert!(cum - t0 > 16_000, "the window held {} messages", cum - t0);
+    assert_eq!(cum - t0, repair::MAX_TSN_AHEAD, "the window held {} messages", cum - t0);
     // The peer retransmits what was not acknowledged; it all arrives.
     let again: Vec<Vec<u8>> = (cum - t0 + 1..=n).map(msg).collect();
     forge_into_b(&mut p, to_b, &again);

@@ -88,6 +88,13 @@ async function connectedPair (ta, tb, { server: serverOpts = {}, listen = {}, cl
   return { server, client, sock }
 }
 
+// Resolves on 'close' with hadError and the errors emitted before it (recorded, not thrown).
+function closed (emitter) {
+  const errors = []
+  emitter.on('error', (e) => errors.push(e))
+  return new Promise((resolve) => emitter.once('close', (hadError) => resolve({ hadError, errors })))
+}
+
 // 'close' of each socket, as an array of hadError flags.
 function closes (...sockets) {
   return Promise.all(sockets.map((s) => waitFor(s, 'close').then(([hadError]) => hadError)))
@@ -122,4 +129,4 @@ function blackHole () {
   return t
 }
 
-module.exports = { waitFor, sleep, pattern, sha256, collect, boundUdp, udpPair, connectedPair, closes, endGracefully, withDefaults, blackHole }
+module.exports = { waitFor, sleep, pattern, sha256, collect, boundUdp, udpPair, connectedPair, closed, closes, endGracefully, withDefaults, blackHole }
