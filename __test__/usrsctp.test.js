@@ -306,3 +306,44 @@ test('usrsctp ping → sctp-native server echoing: 200 round trips, then usrsctp
     cleanup(peer, sock, transport)
   }
 })
+
+// A graceful close by the peer became an ABORT in some runs elsewhere (the
+// driver answered the peer's SHUTDOWN with ABORT after sctp-proto rejected a
+// chunk of the same batch; tests/hostile.rs reproduces it in-process). Here:
+// usrsctp shuts down right after its last SACK, many times, with the other
+// core kept busy; every close must be graceful on both sides.
+test('usrsctp ping → sctp-native, 12 runs of 100 round trips with a busy CPU: usrsctp\'s SHUTDOWN always completes gracefully', { timeout: 60000 }, async (t) => {
+  const busy = spawnBusyLoop()
+  try {
+    const outcomes = []
+    for (let run = 0; run < 12; run++) {
+      const transport = sctp.udpTransport(await boundUdp())
+      const server = sctp.createServer({ transport }, (s) => {
+        s.on('message', (data, { streamId, ppid }) => s.createStream(streamId, { ppid }).write(data))
+      })
+      server.listen({ port: SCTP_PORT, OS: 16, MIS: 16 })
+      const accepted = waitFor(server, 'connection')
+      let peer, sock
+      try {
+        peer = startPeer(['--connect', String(transport.address().port), '--mode', 'ping', '--count', '100', '--msg-size', '200'], { timeoutS: 10 })
+        ;[sock] = await accepted
+        const closed = lifecycle(sock)
+        const result = await peer.done
+        const ours = await closed
+        outcomes.push(`${result.json && result.json.shutdown}/${ours.hadError ? ours.error.code : 'clean'}`)
+      } finally {
+        server.close()
+        cleanup(peer, sock, transport)
+      }
+    }
+    t.diagnostic(outcomes.join(' '))
+    assert.deepEqual(outcomes, Array(12).fill('graceful/clean'))
+  } finally {
+    busy.kill()
+  }
+})
+
+// A child process spinning on one core, to vary timings.
+function spawnBusyLoop () {
+  return require('child_process').spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })
+}

@@ -85,6 +85,8 @@ pub struct Assoc {
     pub shutdown_wanted: bool,
     shutdown_started: bool,
     peer_shutdown: bool,
+    /// The Cumulative TSN Ack of the peer's SHUTDOWN: what it has of ours.
+    peer_shutdown_ack: Option<u32>,
     peer_abort: bool,
     sent_shutdown_complete: bool,
     got_shutdown_complete: bool,
@@ -112,6 +114,8 @@ pub struct Assoc {
     /// Round-trip time: one DATA chunk timed at a time (Karn: never a retransmitted one).
     rtt_probe: Option<(u32, Instant)>,
     highest_tsn_sent: Option<u32>,
+    /// Our initial TSN less one, from our INIT / INIT ACK: "nothing sent" in a cumulative ack.
+    before_first_tsn: Option<u32>,
     srtt: Option<Duration>,
     /// A lone SACK waiting for a DATA packet to ride on (see `transmit`).
     held_sack: Option<Bytes>,
@@ -159,6 +163,7 @@ impl Assoc {
             shutdown_wanted: false,
             shutdown_started: false,
             peer_shutdown: false,
+            peer_shutdown_ack: None,
             peer_abort: false,
             sent_shutdown_complete: false,
             got_shutdown_complete: false,
@@ -176,6 +181,7 @@ impl Assoc {
             watches: HashMap::new(),
             rtt_probe: None,
             highest_tsn_sent: None,
+            before_first_tsn: None,
             srtt: None,
             held_sack: None,
             sent_data: false,
@@ -223,6 +229,13 @@ impl Assoc {
                     if let Some(cum) = wire::sack_cum_tsn(c.value) {
                         self.ppids.acked(cum);
                         self.rtt_acked(cum, now);
+                    }
+                }
+                wire::CT_SHUTDOWN if self.connected => {
+                    self.peer_shutdown_ack = wire::sack_cum_tsn(c.value).or(self.peer_shutdown_ack);
+                    if !self.peer_shutdown && !self.shutdown_wanted {
+                        self.peer_shutdown = true;
+                        out.events.push(Event::new("end", self.id));
                     }
                 }
                 wire::CT_ABORT => {
@@ -305,6 +318,7 @@ impl Assoc {
                 wire::CT_INIT | wire::CT_INIT_ACK => {
                     if let Some(i) = wire::init_info(c.value) {
                         self.local_tag = Some(i.initiate_tag);
+                        self.before_first_tsn = Some(i.initial_tsn.wrapping_sub(1));
                         if c.typ == wire::CT_INIT_ACK {
                             init_ack_at = Some(c.offset + 4 + 8);
                         }
@@ -718,20 +732,40 @@ impl Assoc {
                 self.ending = Some(Ending::Graceful);
             } else if let Some(reason) = self.lost.take() {
                 self.ending = Some(self.classify(reason));
-                // sctp-proto closes without a word on a protocol error (any chunk it
-                // rejects); the peer would wait for us until its own timers give up,
-                // or forever if it has nothing to send (found by fuzzing). After an
-                // orderly end this ABORT is out of the blue for the peer: discarded.
-                if let (false, false, Some(tag)) = (self.peer_abort, self.got_shutdown_complete, self.peer_tag) {
+                let Some(tag) = self.peer_tag.filter(|_| !self.peer_abort && !self.got_shutdown_complete) else { return };
+                if self.ending == Some(Ending::Graceful) && !self.sent_shutdown_complete {
+                    // The peer shut down and has everything we sent, but sctp-proto
+                    // gave up before answering (a chunk it rejected in the same batch,
+                    // e.g. a SACK it could not match to its in-flight queue). RFC 9260
+                    // §9.2: SHUTDOWN ACK; its SHUTDOWN COMPLETE then finds us gone and
+                    // is dropped, as out-of-the-blue SHUTDOWN COMPLETEs are.
+                    out.packet(&wire::shutdown_ack_packet(self.local_port, self.remote_port, tag));
+                } else {
+                    // sctp-proto closes without a word on a protocol error (any chunk
+                    // it rejects); the peer would wait for us until its own timers
+                    // give up, or forever if it has nothing to send (found by fuzzing).
+                    // After an orderly end this ABORT is out of the blue for the peer: discarded.
                     out.packet(&wire::abort_packet(self.local_port, self.remote_port, tag, false, false));
                 }
             }
         }
     }
 
+    /// Whether the peer's SHUTDOWN acknowledged exactly every TSN we sent (one
+    /// acknowledging more is forged or broken).
+    fn peer_has_everything(&self) -> bool {
+        self.peer_shutdown_ack.is_some() && self.peer_shutdown_ack == self.highest_tsn_sent.or(self.before_first_tsn)
+    }
+
     fn classify(&self, reason: AssociationError) -> Ending {
         match reason {
             _ if self.peer_abort => Ending::Error("ECONNRESET", "association aborted by peer".into()),
+            // After the peer's SHUTDOWN, graceful only if it had all we sent (its
+            // SHUTDOWN says so); otherwise data was lost and that is an error.
+            _ if self.peer_shutdown && self.peer_has_everything() => Ending::Graceful,
+            _ if self.peer_shutdown && self.peer_shutdown_ack.is_some() => {
+                Ending::Error("ECONNRESET", format!("association failed during the peer's shutdown: {reason}"))
+            }
             _ if self.peer_shutdown => Ending::Graceful,
             AssociationError::HandshakeFailed(e) => Ending::Error("ETIMEDOUT", format!("handshake failed: {e}")),
             AssociationError::ReceiveBufferExhausted => {

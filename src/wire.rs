@@ -322,6 +322,14 @@ pub fn abort_packet(src_port: u16, dst_port: u16, vtag: u32, reflect: bool, user
     p
 }
 
+/// SHUTDOWN ACK (RFC 9260 §3.3.9).
+pub fn shutdown_ack_packet(src_port: u16, dst_port: u16, vtag: u32) -> Vec<u8> {
+    let mut p = packet_header(src_port, dst_port, vtag);
+    p.extend_from_slice(&[CT_SHUTDOWN_ACK, 0, 0, 4]);
+    set_checksum(&mut p);
+    p
+}
+
 /// SHUTDOWN COMPLETE with the T bit, the answer to an out-of-the-blue SHUTDOWN ACK (RFC 9260 §8.4 rule 5).
 pub fn shutdown_complete_packet(src_port: u16, dst_port: u16, vtag: u32) -> Vec<u8> {
     let mut p = packet_header(src_port, dst_port, vtag);

@@ -583,3 +583,40 @@ fn sack_with_huge_gap_blocks_is_cheap() {
     let took = started.elapsed();
     assert!(took < Duration::from_secs(1), "one SACK took {took:?}");
 }
+
+/// sctp-proto gave up on a chunk it rejected in the same batch as the peer's
+/// SHUTDOWN (seen against usrsctp: `unable to be popped from inflight queue
+/// TSN`), and the driver answered the peer's orderly close with an ABORT. A
+/// SHUTDOWN that acknowledges everything we sent now gets its SHUTDOWN ACK;
+/// one that does not is an error on our side, not a clean end.
+#[test]
+fn a_shutdown_after_a_rejected_chunk_still_gets_its_shutdown_ack() {
+    for acked_all in [true, false] {
+        let (mut p, a_id, _) = Pair::connected();
+        p.a.send(a_id, 0, 51, false, (0, 0), b"last words").unwrap();
+        p.advance(Duration::from_millis(300));
+        let t = p.first_data_tsn(Dir::AtoB).unwrap();
+        let (to_a, _) = p.tags();
+        // b's last SACK acknowledged TSN t; now a SACK of a TSN a never sent, and b's SHUTDOWN.
+        let mut bad = vec![wire::CT_SACK, 0, 0, 16];
+        bad.extend_from_slice(&(t + 5).to_be_bytes());
+        bad.extend_from_slice(&65536u32.to_be_bytes());
+        bad.extend_from_slice(&[0, 0, 0, 0]);
+        let shutdown_ack = if acked_all { t } else { t - 1 };
+        let mut shutdown = vec![wire::CT_SHUTDOWN, 0, 0, 8];
+        shutdown.extend_from_slice(&shutdown_ack.to_be_bytes());
+        p.drop = Box::new(|d, _| d == Dir::AtoB); // b is the forger now
+        let mark = p.log.len();
+        p.a.input(p.now, &packet(5000, 5001, to_a, &[&bad, &shutdown]));
+        p.drive();
+        let answers: Vec<Vec<u8>> = p.log[mark..].iter().filter(|(d, _, _)| *d == Dir::AtoB).map(|(_, x, _)| types(x)).collect();
+        let closed = p.seen_a.closed().expect("a closed");
+        if acked_all {
+            assert_eq!(answers, vec![vec![wire::CT_SHUTDOWN_ACK]]);
+            assert_eq!(closed.code, None, "a clean end");
+        } else {
+            assert_eq!(answers, vec![vec![wire::CT_ABORT]]);
+            assert_eq!(closed.code.as_deref(), Some("ECONNRESET"));
+        }
+    }
+}
