@@ -57,7 +57,7 @@ function idleMany (sctp, { perPair, ended }) {
       server.on('connection', (s) => { s.on('error', () => {}); sockets.push(s) })
       server.listen({ port: 5000 })
       pairs.push({ a, b, server })
-      // In waves: a server keeps at most 1,024 handshakes in progress (RFC 5062 bound).
+      // In waves: a server keeps at most 4,096 handshakes in progress, evicting the oldest (RFC 5062 bound).
       for (let j = 0; j < Math.min(perPair, count - i); j += 500) {
         const up = []
         for (let k = j; k < Math.min(j + 500, perPair, count - i); k++) {
