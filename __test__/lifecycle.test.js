@@ -253,8 +253,15 @@ test('10,000 associations opened and closed: RSS stays flat', { timeout: 120000 
   for (let i = 0; i < total; i += batch) await round(i)
   await collect()
   const rss1 = process.memoryUsage().rss
+  let grown = (rss1 - rss0) / (1 << 20)
+  if (grown >= 8) {
+    // Once, the allocator or V8 may still be sizing up (seen: +9.4 MiB in a full
+    // `npm test`, +0.6 alone); a leak grows again over the next 10,000.
+    for (let i = 0; i < total; i += batch) await round(i)
+    await collect()
+    grown = (process.memoryUsage().rss - rss1) / (1 << 20)
+  }
   const secs = (Date.now() - started) / 1000
-  const grown = (rss1 - rss0) / (1 << 20)
   console.log(`# ${3 * total} associations opened and closed in ${secs.toFixed(1)} s (${Math.round(3 * total / secs)}/s); ` +
     `RSS over the last ${total}: ${(rss0 / 2 ** 20).toFixed(1)} -> ${(rss1 / 2 ** 20).toFixed(1)} MiB`)
   assert.ok(grown < 8, `RSS grew ${grown.toFixed(1)} MiB over ${total} associations`)

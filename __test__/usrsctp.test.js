@@ -281,13 +281,18 @@ for (const [role, accept] of Object.entries(acceptors)) {
 // still unacknowledged: usrsctp acknowledges it only through the SHUTDOWN
 // chunk's Cumulative TSN Ack (it sends no SACK in SHUTDOWN-SENT, RFC 9260
 // §9.2), so we must take that ack to answer with SHUTDOWN ACK.
-test('usrsctp ping → sctp-native server echoing: 200 round trips, then usrsctp\'s SHUTDOWN completes', { timeout: 30000 }, async () => {
+// A server on a fresh UDP transport that echoes each message on its stream with its PPID.
+async function echoServer () {
   const transport = sctp.udpTransport(await boundUdp())
   const server = sctp.createServer({ transport }, (s) => {
     s.on('message', (data, { streamId, ppid }) => s.createStream(streamId, { ppid }).write(data))
   })
   server.listen({ port: SCTP_PORT, OS: 16, MIS: 16 })
-  const accepted = waitFor(server, 'connection')
+  return { transport, server, accepted: waitFor(server, 'connection') }
+}
+
+test('usrsctp ping → sctp-native server echoing: 200 round trips, then usrsctp\'s SHUTDOWN completes', { timeout: 30000 }, async () => {
+  const { transport, server, accepted } = await echoServer()
   let peer, sock
   try {
     peer = startPeer(['--connect', String(transport.address().port), '--mode', 'ping',
@@ -317,12 +322,7 @@ test('usrsctp ping → sctp-native, 12 runs of 100 round trips with a busy CPU: 
   try {
     const outcomes = []
     for (let run = 0; run < 12; run++) {
-      const transport = sctp.udpTransport(await boundUdp())
-      const server = sctp.createServer({ transport }, (s) => {
-        s.on('message', (data, { streamId, ppid }) => s.createStream(streamId, { ppid }).write(data))
-      })
-      server.listen({ port: SCTP_PORT, OS: 16, MIS: 16 })
-      const accepted = waitFor(server, 'connection')
+      const { transport, server, accepted } = await echoServer()
       let peer, sock
       try {
         peer = startPeer(['--connect', String(transport.address().port), '--mode', 'ping', '--count', '100', '--msg-size', '200'], { timeoutS: 10 })

@@ -760,6 +760,7 @@ impl Assoc {
     fn classify(&self, reason: AssociationError) -> Ending {
         match reason {
             _ if self.peer_abort => Ending::Error("ECONNRESET", "association aborted by peer".into()),
+            _ if self.got_shutdown_complete => Ending::Graceful,
             // After the peer's SHUTDOWN, graceful only if it had all we sent (its
             // SHUTDOWN says so); otherwise data was lost and that is an error.
             _ if self.peer_shutdown && self.peer_has_everything() => Ending::Graceful,
