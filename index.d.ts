@@ -89,10 +89,16 @@ export interface MessageInfo {
 }
 
 /** Per-message metadata for `send()`. */
-export interface SendOptions {
+/** Per-message metadata; each field overrides the stream's setting for this message only. */
+export type SendOptions = {
   ppid?: number
   unordered?: boolean
-}
+} & (
+  /** `true`: fully reliable even on a partially reliable stream (DCEP messages must be). */
+  | { reliable?: boolean, maxRetransmits?: never, maxPacketLifeTime?: never }
+  | { reliable?: never, maxRetransmits?: number, maxPacketLifeTime?: never }
+  | { reliable?: never, maxRetransmits?: never, maxPacketLifeTime?: number }
+)
 
 export interface StreamStats {
   bytesSent: number

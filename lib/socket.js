@@ -38,7 +38,7 @@ class MessageDuplex extends Duplex {
     return super.write(chunk, encoding, cb)
   }
 
-  // One message with explicit metadata: send(data[, { ppid, unordered }][, cb]).
+  // One message with explicit metadata: send(data[, { ppid, unordered, reliable | maxRetransmits | maxPacketLifeTime }][, cb]).
   send (data, opts, cb) {
     if (typeof opts === 'function') {
       cb = opts
@@ -64,7 +64,8 @@ class MessageDuplex extends Duplex {
       throw withCode(RangeError, 'ERR_SCTP_MESSAGE_TOO_LARGE', `message of ${size} bytes exceeds maxMessageSize (${max})`)
     }
     const ppid = meta && meta.ppid !== undefined ? meta.ppid : this.ppid
-    if (this._reliability && !NATIVE_PPIDS.has(ppid)) {
+    const rel = meta && meta.reliability !== undefined ? meta.reliability : this._reliability
+    if (rel && !NATIVE_PPIDS.has(ppid)) {
       throw withCode(RangeError, 'ERR_SCTP_PPID_WITH_PARTIAL_RELIABILITY',
         `partial reliability needs a WebRTC PPID (50, 51, 53, 56, 57); got ${ppid}`)
     }
@@ -74,7 +75,8 @@ class MessageDuplex extends Duplex {
     const meta = sendOptions.get(chunk)
     const ppid = meta && meta.ppid !== undefined ? meta.ppid : this.ppid
     const unordered = meta && meta.unordered !== undefined ? meta.unordered : this.unordered
-    this._owner()._sendOn(this, this.stream_id, ppid, unordered, this._reliability, chunk, cb)
+    const rel = meta && meta.reliability !== undefined ? meta.reliability : this._reliability
+    this._owner()._sendOn(this, this.stream_id, ppid, unordered, rel, chunk, cb)
   }
 
   // The consumer wants more: what it read reopens the peer's window.
@@ -561,6 +563,8 @@ function reliability (opts) {
   return null
 }
 
+const SEND_OPTIONS = new Set(['ppid', 'unordered', 'reliable', 'maxRetransmits', 'maxPacketLifeTime'])
+
 function messageOptions (opts) {
   if (opts === undefined) return {}
   if (opts === null || typeof opts !== 'object') throw invalidType('options', 'an object', opts)
@@ -570,7 +574,20 @@ function messageOptions (opts) {
     if (typeof opts.unordered !== 'boolean') throw invalidType('unordered', 'of type boolean', opts.unordered)
     meta.unordered = opts.unordered
   }
-  for (const k of Object.keys(opts)) if (k !== 'ppid' && k !== 'unordered') throw invalidValue(k, 'send() takes ppid and unordered')
+  // Reliability per message, over the stream's: `reliable: true` for fully
+  // reliable (as DCEP must be on a partially reliable channel), or a limit.
+  if (opts.reliable !== undefined) {
+    if (typeof opts.reliable !== 'boolean') throw invalidType('reliable', 'of type boolean', opts.reliable)
+    if (opts.maxRetransmits !== undefined || opts.maxPacketLifeTime !== undefined) {
+      throw withCode(RangeError, 'ERR_INVALID_ARG_VALUE', 'reliable cannot be combined with maxRetransmits or maxPacketLifeTime')
+    }
+    if (opts.reliable) meta.reliability = null
+  } else if (opts.maxRetransmits !== undefined || opts.maxPacketLifeTime !== undefined) {
+    meta.reliability = reliability(opts)
+  }
+  for (const k of Object.keys(opts)) {
+    if (!SEND_OPTIONS.has(k)) throw invalidValue(k, 'send() takes ppid, unordered, reliable, maxRetransmits and maxPacketLifeTime')
+  }
   return meta
 }
 

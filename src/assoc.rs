@@ -74,6 +74,10 @@ pub struct Assoc {
     /// Our own tag, from our INIT / INIT ACK: what a packet with the T bit is checked
     /// against in reverse (see `Endpoint::reflected`).
     pub local_tag: Option<u32>,
+    /// The tag of our own INIT, given up in an INIT collision (see `Endpoint::collide`).
+    pub yielded_tag: Option<u32>,
+    /// The peer's last Cumulative TSN Ack of our DATA (see `nudge`).
+    peer_cum: Option<u32>,
     peer_os: u16,
     peer_mis: u16,
     /// Last TSN received in sequence from the peer, as our SACKs state it.
@@ -155,6 +159,8 @@ impl Assoc {
             data_packets: 0,
             peer_tag: None,
             local_tag: None,
+            yielded_tag: None,
+            peer_cum: None,
             peer_os: u16::MAX,
             peer_mis: u16::MAX,
             rx_cum_tsn: 0,
@@ -227,6 +233,7 @@ impl Assoc {
                 }
                 wire::CT_SACK => {
                     if let Some(cum) = wire::sack_cum_tsn(c.value) {
+                        self.peer_cum = Some(cum);
                         self.ppids.acked(cum);
                         self.rtt_acked(cum, now);
                     }
@@ -430,10 +437,29 @@ impl Assoc {
     /// Closes our outgoing side of a stream with an RFC 6525 reset; the peer's
     /// stream ends once everything sent before it has arrived.
     pub fn reset_stream(&mut self, stream: u16) -> bool {
-        match self.proto.stream(stream) {
-            Ok(mut s) => s.close().is_ok(),
-            Err(_) => false,
+        let Ok(mut s) = self.proto.stream(stream) else { return false };
+        let unacked = s.buffered_amount().unwrap_or(0) > 0;
+        let done = s.close().is_ok();
+        if done && unacked {
+            self.nudge();
         }
+        done
+    }
+
+    /// sctp-proto sends a stream's reset only once all its data is acknowledged,
+    /// and a peer delays its SACK up to 200 ms: closing a WebRTC data channel
+    /// took that long every time. A packet holding only a DATA chunk the peer
+    /// already has is answered with a SACK at once (RFC 9260 §6.2: duplicates,
+    /// no new DATA); its payload is never looked at (RFC 7053's I bit would need
+    /// a DATA chunk of ours still to send).
+    fn nudge(&mut self) {
+        let (Some(tag), Some(tsn)) = (self.peer_tag, self.peer_cum.or(self.before_first_tsn)) else { return };
+        self.pending_out.push(wire::duplicate_data_packet(self.local_port, self.remote_port, tag, tsn));
+    }
+
+    /// Still in COOKIE-WAIT: our INIT is out, no INIT ACK has come.
+    pub fn awaiting_init_ack(&self) -> bool {
+        !self.incoming && !self.connected && self.ending.is_none() && self.local_tag.is_some() && self.peer_tag.is_none()
     }
 
     pub fn stats(&self) -> Stats {

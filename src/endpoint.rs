@@ -90,6 +90,8 @@ pub struct Endpoint {
     proto: ProtoEndpoint,
     assocs: HashMap<u32, Assoc>,
     by_handle: HashMap<usize, u32>,
+    /// INIT collisions met (see `collide`).
+    pub collisions: u64,
     /// Initiate tags of incoming handshakes, so that a retransmitted INIT still reaches its association.
     init_tags: HashMap<u32, u32>,
     /// The same handshakes oldest first, for eviction; entries of handshakes
@@ -102,6 +104,9 @@ pub struct Endpoint {
     next_id: u32,
     /// Associations holding a SACK for the next pump (see `Assoc::transmit`).
     holding: Vec<u32>,
+    /// Our own INIT tags of associations that yielded in an INIT collision
+    /// (see `collide`): the peer's INIT ACK to that INIT is expected, not out of the blue.
+    yielded: std::collections::HashSet<u32>,
     /// The last statistics of associations whose 'close' JavaScript has not
     /// read yet: it reads them once, as it takes the event (see `stats`).
     final_stats: HashMap<u32, Stats>,
@@ -128,12 +133,14 @@ impl Endpoint {
             by_handle: HashMap::new(),
             init_tags: HashMap::new(),
             handshakes: VecDeque::new(),
+            collisions: 0,
             listeners: HashMap::new(),
             timers: BTreeSet::new(),
             dirty: Vec::new(),
             next_id: 1,
             holding: Vec::new(),
             final_stats: HashMap::new(),
+            yielded: std::collections::HashSet::new(),
             more_coming: false,
             counters: Counters::default(),
             out: Out::default(),
@@ -232,8 +239,13 @@ impl Endpoint {
             }
             return;
         }
-        if h.vtag == 0 && !self.admit_init(&h, pkt) {
-            return;
+        if h.vtag == 0 {
+            if let Some(id) = self.colliding(&h) {
+                return self.collide(id, pkt, now);
+            }
+            if !self.admit_init(&h, pkt) {
+                return;
+            }
         }
         let routed = catch_unwind(AssertUnwindSafe(|| {
             self.proto.handle(now, PEER, None, None, Bytes::copy_from_slice(pkt))
@@ -391,6 +403,50 @@ impl Endpoint {
         false
     }
 
+    /// Our own association to the INIT's ports that is still in COOKIE-WAIT.
+    fn colliding(&self, h: &wire::Header) -> Option<u32> {
+        self.assocs
+            .values()
+            .find(|a| !a.incoming && a.awaiting_init_ack() && a.local_port == h.dst_port && a.remote_port == h.src_port)
+            .map(|a| a.id)
+    }
+
+    /// Both ends sent INIT (WebRTC always does; RFC 9260 §5.2.1). The answer the
+    /// RFC asks for, an INIT ACK from our COOKIE-WAIT association, sctp-proto
+    /// cannot give: it routes a tag-0 packet only to server associations. So
+    /// the side whose own Initiate Tag is the lower yields: its association
+    /// becomes the server of the peer's INIT (same id for JavaScript), and
+    /// the peer's INIT ACK to its own INIT is ignored. The other side drops the
+    /// peer's INIT and completes its own handshake with the INIT ACK that comes.
+    /// Two of us thus agree on one handshake, and a peer that answers as the
+    /// RFC says (usrsctp, dcSCTP) completes whichever handshake we keep.
+    fn collide(&mut self, id: u32, pkt: &[u8], now: Instant) {
+        self.collisions += 1;
+        let Some(init) = wire::chunks(pkt).next().filter(|c| c.typ == wire::CT_INIT).and_then(|c| wire::init_info(c.value)) else { return };
+        let Some(a) = self.assocs.get(&id) else { return };
+        let ours = a.local_tag.unwrap_or(0);
+        if init.initiate_tag <= ours || !wire::checksum_ok(pkt) {
+            return; // we keep our handshake
+        }
+        let mut server = ServerConfig::new();
+        server.transport = a.cfg.transport();
+        self.proto.set_server_config(Some(Arc::new(server)));
+        let old = a.handle;
+        let routed = catch_unwind(AssertUnwindSafe(|| self.proto.handle(now, PEER, None, None, Bytes::copy_from_slice(pkt))));
+        let Ok(Some((handle, DatagramEvent::NewAssociation(proto)))) = routed else { return };
+        self.proto.handle_event(old, EndpointEvent::drained());
+        self.by_handle.remove(&old.0);
+        self.by_handle.insert(handle.0, id);
+        self.yielded.insert(ours);
+        let a = self.assocs.get_mut(&id).expect("looked up above");
+        a.handle = handle;
+        a.proto = proto;
+        a.local_tag = None;
+        a.yielded_tag = Some(ours);
+        a.observe_in(pkt, now, &mut self.out);
+        self.dirty.push(id);
+    }
+
     /// Drops the oldest incoming association still in its handshake, silently
     /// (its INIT may be forged: no ABORT to an address that never asked).
     fn evict_oldest_handshake(&mut self) {
@@ -419,6 +475,9 @@ impl Endpoint {
             return;
         }
         self.counters.out_of_the_blue += 1;
+        if self.yielded.contains(&h.vtag) {
+            return; // the INIT ACK to an INIT we gave up in a collision
+        }
         let types: Vec<u8> = wire::chunks(pkt).map(|c| c.typ).collect();
         let silent = [wire::CT_ABORT, wire::CT_SHUTDOWN_COMPLETE, wire::CT_ERROR];
         if types.is_empty() || types.iter().any(|t| silent.contains(t)) || h.vtag == 0 {
@@ -587,6 +646,9 @@ impl Endpoint {
             self.timers.remove(&(old, id));
         }
         self.by_handle.remove(&a.handle.0);
+        if let Some(t) = a.yielded_tag {
+            self.yielded.remove(&t);
+        }
         if let Some(tag) = a.peer_tag {
             if self.init_tags.get(&tag) == Some(&id) {
                 self.init_tags.remove(&tag);

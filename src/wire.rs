@@ -31,6 +31,8 @@ const PARAM_HEARTBEAT_INFO: u16 = 1;
 pub const DATA_FLAG_END: u8 = 0x01;
 pub const DATA_FLAG_BEGIN: u8 = 0x02;
 pub const DATA_FLAG_UNORDERED: u8 = 0x04;
+/// RFC 7053 SACK-IMMEDIATELY: the receiver SACKs this DATA at once.
+pub const DATA_FLAG_IMMEDIATE: u8 = 0x08;
 /// T bit of ABORT / SHUTDOWN COMPLETE: the tag is the receiver's own (RFC 9260 §8.5.1).
 pub const FLAG_T: u8 = 0x01;
 /// "Invalid Stream Identifier" error cause (RFC 9260 §3.3.10.1).
@@ -318,6 +320,19 @@ pub fn abort_packet(src_port: u16, dst_port: u16, vtag: u32, reflect: bool, user
     } else {
         p.extend_from_slice(&[CT_ABORT, flags, 0, 4]);
     }
+    set_checksum(&mut p);
+    p
+}
+
+/// A DATA chunk with a TSN the peer already has (one byte, stream 0): the
+/// receiver discards it and SACKs at once (RFC 9260 §6.2; the I bit of RFC 7053
+/// says so too, for a receiver that would otherwise wait).
+pub fn duplicate_data_packet(src_port: u16, dst_port: u16, vtag: u32, tsn: u32) -> Vec<u8> {
+    let mut p = packet_header(src_port, dst_port, vtag);
+    p.extend_from_slice(&[CT_DATA, DATA_FLAG_BEGIN | DATA_FLAG_END | DATA_FLAG_IMMEDIATE, 0, 17]);
+    p.extend_from_slice(&tsn.to_be_bytes());
+    p.extend_from_slice(&[0; 8]); // stream 0, SSN 0, PPID 0
+    p.extend_from_slice(&[0, 0, 0, 0]); // one byte of payload, padded
     set_checksum(&mut p);
     p
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use common::{deliver, Dir, Pair};
 use sctp_native::config::AssocConfig;
 use sctp_native::events::Out;
+use sctp_native::wire;
 
 fn cfg(local: u32, remote: u32) -> AssocConfig {
     AssocConfig { valid_cookie_life: 60000.0, ..AssocConfig::for_tests(local, remote) }
@@ -256,4 +257,49 @@ fn a_held_sack_goes_alone_when_nothing_is_written() {
         assert_eq!(chunk_types(alone), [vec![CT_SACK]], "answers: {answers}");
         p.drive();
     }
+}
+
+/// WebRTC has no passive side: both ends send INIT at once (RFC 9260 §5.2.1).
+/// sctp-proto answered the peer's INIT in COOKIE-WAIT with ABORT (through the
+/// driver's out-of-the-blue rule); two of us never connected.
+#[test]
+fn simultaneous_open_connects_both_sides() {
+    for _ in 0..20 {
+        let mut p = Pair::default();
+        let a_id = p.a.connect(AssocConfig::for_tests(5000, 5000), p.now).unwrap();
+        let b_id = p.b.connect(AssocConfig::for_tests(5000, 5000), p.now).unwrap();
+        p.drive();
+        let connected = |s: &common::Seen, id| s.events.iter().any(|e| e.kind == "connect" && e.assoc == id);
+        assert!(connected(&p.seen_a, a_id) && connected(&p.seen_b, b_id), "a {:?} b {:?}", p.seen_a.kinds(), p.seen_b.kinds());
+        assert!(!p.log.iter().any(|(_, x, _)| wire::chunks(x).any(|c| c.typ == wire::CT_ABORT)), "no ABORT");
+        p.a.send(a_id, 1, 51, false, (0, 0), b"from a").unwrap();
+        p.b.send(b_id, 1, 51, false, (0, 0), b"from b").unwrap();
+        p.advance(Duration::from_millis(300));
+        assert_eq!(p.seen_b.payloads(), [b"from a".to_vec()]);
+        assert_eq!(p.seen_a.payloads(), [b"from b".to_vec()]);
+        assert_eq!(p.a.association_count() + p.b.association_count(), 2);
+    }
+}
+
+/// Closing a WebRTC data channel right after its last message waited for the
+/// peer's delayed SACK (200 ms) before the reset could go out.
+#[test]
+fn a_stream_reset_right_after_data_does_not_wait_for_a_delayed_sack() {
+    let mut p = Pair::default();
+    assert!(p.b.listen(AssocConfig::for_tests(5000, 0), false));
+    let id = p.a.connect(AssocConfig::for_tests(5001, 5000), p.now).unwrap();
+    p.drive();
+    p.a.send(id, 3, 51, false, (0, 0), b"first").unwrap();
+    p.advance(Duration::from_millis(300)); // acknowledged: the peer's SACK state is idle again
+    p.a.send(id, 3, 51, false, (0, 0), b"last words").unwrap();
+    p.drive(); // out, not yet acknowledged (a delayed SACK is pending)
+    let started = p.now;
+    assert!(p.a.assoc(id).unwrap().reset_stream(3));
+    p.a.touch(id);
+    while !p.seen_b.events.iter().any(|e| e.kind == "reset") && p.now - started < Duration::from_secs(1) {
+        p.advance(Duration::from_millis(10));
+    }
+    let took = p.now - started;
+    assert!(took <= Duration::from_millis(20), "the peer saw the reset after {took:?}");
+    assert_eq!(p.seen_b.payloads(), [b"first".to_vec(), b"last words".to_vec()]);
 }
