@@ -361,3 +361,39 @@ test('usrsctp: PR-SCTP with maxPacketLifeTime through a lossy transport, no stal
     sctp.defaults(saved)
   }
 })
+
+// --- per-message reliability --------------------------------------------------
+
+test('send() options override the stream per message: reliable:true on a maxRetransmits:0 stream over a lossy link delivers every such message, in order', { timeout: 30000 }, async () => {
+  const { emulatedPair } = require('../lib/emulator')
+  const saved = sctp.defaults()
+  sctp.defaults({ rto_initial: 100, rto_min: 50, rto_max: 400 })
+  const link = emulatedPair({ seed: 5, loss: 0.1 })
+  try {
+    const { server, client, sock } = await connectedPair(link[0], link[1], { listen: { OS: 4, MIS: 4 }, client: { OS: 4, MIS: 4 } })
+    const lossy = client.createStream(1, { ppid: 53, unordered: true, maxRetransmits: 0 })
+    assert.throws(() => lossy.send('x', { reliable: true, maxRetransmits: 1 }), { code: 'ERR_INVALID_ARG_VALUE' })
+    assert.throws(() => lossy.send('x', { ppid: 3 }), { code: 'ERR_SCTP_PPID_WITH_PARTIAL_RELIABILITY' })
+    assert.throws(() => lossy.send('x', { priority: 1 }), { code: 'ERR_INVALID_ARG_VALUE' })
+    lossy.send('ok', { ppid: 3, reliable: true }) // any PPID once reliable
+    const got = { reliable: [], lossy: 0 }
+    sock.on('message', (data, { ppid }) => {
+      if (ppid === 50) got.reliable.push(data.readUInt32BE(0))
+      else got.lossy++
+    })
+    for (let k = 0; k < 200; k++) {
+      lossy.send(pattern(k, 600)) // unordered, no retransmission: some lost
+      lossy.send(pattern(k, 4), { ppid: 50, unordered: false, reliable: true })
+    }
+    const deadline = Date.now() + 20000
+    while (got.reliable.length < 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.deepEqual(got.reliable, Array.from({ length: 200 }, (_, k) => k), 'every reliable message, in order')
+    assert.ok(got.lossy < 200, `${got.lossy} of 200 unreliable messages arrived (the link lost some)`)
+    sock.destroy()
+    client.destroy()
+    server.close()
+  } finally {
+    link.destroy()
+    sctp.defaults(saved)
+  }
+})
