@@ -22,8 +22,9 @@
 //!
 //! The stateless repairs (packet shape, chunk types sctp-proto cannot parse,
 //! SHUTDOWN's cumulative ack, INIT validity) are in `wire`; the endpoint-level
-//! ones (T-bit routing, handshake budget) in `endpoint`; the outgoing fixes of
-//! INIT ACK stream counts and SHUTDOWN's ack in `Assoc::emit`.
+//! ones (T-bit routing, INIT collisions, handshake budget) in `endpoint`; the
+//! outgoing fixes of INIT ACK stream counts and SHUTDOWN's ack in `Assoc::emit`.
+//! docs/engine.md lists every repair with the RFC section and its test.
 
 use crate::wire::{self, COMMON_HEADER, CT_DATA, CT_SACK, MAX_PACKET};
 
