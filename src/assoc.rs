@@ -16,6 +16,7 @@ use crate::config::AssocConfig;
 use crate::events::{Event, Out, META_FIELDS};
 use crate::gaps::Gaps;
 use crate::ppid::{self, Translation};
+use crate::recovery::{self, Recovery};
 use crate::repair::{self, Window};
 use crate::wire;
 
@@ -78,6 +79,8 @@ pub struct Assoc {
     pub yielded_tag: Option<u32>,
     /// The peer's last Cumulative TSN Ack of our DATA (see `nudge`).
     peer_cum: Option<u32>,
+    /// Copies of retransmitted chunks, to send again if lost again (see `recovery`).
+    recovery: Recovery,
     peer_os: u16,
     peer_mis: u16,
     /// Last TSN received in sequence from the peer, as our SACKs state it.
@@ -161,6 +164,7 @@ impl Assoc {
             local_tag: None,
             yielded_tag: None,
             peer_cum: None,
+            recovery: Recovery::default(),
             peer_os: u16::MAX,
             peer_mis: u16::MAX,
             rx_cum_tsn: 0,
@@ -233,6 +237,14 @@ impl Assoc {
                 }
                 wire::CT_SACK => {
                     if let Some(cum) = wire::sack_cum_tsn(c.value) {
+                        if !self.recovery.is_empty() {
+                            let highest = self.highest_tsn_sent.unwrap_or(cum);
+                            for chunk in self.recovery.on_sack(cum, &recovery::gap_blocks(c.value), highest) {
+                                if let Some(tag) = self.peer_tag {
+                                    self.pending_out.push(wire::packet_with_chunk(self.local_port, self.remote_port, tag, &chunk));
+                                }
+                            }
+                        }
                         self.peer_cum = Some(cum);
                         self.ppids.acked(cum);
                         self.rtt_acked(cum, now);
@@ -318,6 +330,7 @@ impl Assoc {
         }
         let mut shutdown_at = None;
         let mut init_ack_at = None;
+        let mut resent: Vec<(u32, usize, usize)> = Vec::new();
         for c in wire::chunks(pkt) {
             match c.typ {
                 wire::CT_SHUTDOWN_COMPLETE => self.sent_shutdown_complete = true,
@@ -338,7 +351,9 @@ impl Assoc {
                 wire::CT_DATA => {
                     self.sent_data = true;
                     if let Some(d) = wire::data_info(c.value) {
-                        self.rtt_sent(d.tsn, now);
+                        if !self.rtt_sent(d.tsn, now) {
+                            resent.push((d.tsn, c.offset, 4 + c.value.len()));
+                        }
                     }
                 }
                 wire::CT_SACK => {
@@ -372,6 +387,10 @@ impl Assoc {
         }
         if changed {
             wire::set_checksum(pkt);
+        }
+        let highest = self.highest_tsn_sent.unwrap_or(0);
+        for (tsn, at, len) in resent {
+            self.recovery.retransmitted(tsn, &pkt[at..at + len], highest);
         }
     }
 
@@ -475,7 +494,8 @@ impl Assoc {
         }
     }
 
-    fn rtt_sent(&mut self, tsn: u32, now: Instant) {
+    /// Returns whether this is the chunk's first transmission.
+    fn rtt_sent(&mut self, tsn: u32, now: Instant) -> bool {
         let first = self.highest_tsn_sent.is_none_or(|h| wire::tsn_after(tsn, h));
         if first {
             self.highest_tsn_sent = Some(tsn);
@@ -485,6 +505,7 @@ impl Assoc {
         } else if self.rtt_probe.is_some_and(|(t, _)| t == tsn) {
             self.rtt_probe = None; // retransmitted: its ack would be ambiguous
         }
+        first
     }
 
     fn rtt_acked(&mut self, cum: u32, now: Instant) {

@@ -10,6 +10,7 @@ pub mod endpoint;
 pub mod events;
 pub mod gaps;
 pub mod ppid;
+pub mod recovery;
 pub mod repair;
 pub mod wire;
 

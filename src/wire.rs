@@ -324,6 +324,15 @@ pub fn abort_packet(src_port: u16, dst_port: u16, vtag: u32, reflect: bool, user
     p
 }
 
+/// A packet of one chunk (its bytes as they were sent, padding added).
+pub fn packet_with_chunk(src_port: u16, dst_port: u16, vtag: u32, chunk: &[u8]) -> Vec<u8> {
+    let mut p = packet_header(src_port, dst_port, vtag);
+    p.extend_from_slice(chunk);
+    p.resize((p.len() + 3) & !3, 0);
+    set_checksum(&mut p);
+    p
+}
+
 /// A DATA chunk with a TSN the peer already has (one byte, stream 0): the
 /// receiver discards it and SACKs at once (RFC 9260 §6.2; the I bit of RFC 7053
 /// says so too, for a receiver that would otherwise wait).

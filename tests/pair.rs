@@ -303,3 +303,39 @@ fn a_stream_reset_right_after_data_does_not_wait_for_a_delayed_sack() {
     assert!(took <= Duration::from_millis(20), "the peer saw the reset after {took:?}");
     assert_eq!(p.seen_b.payloads(), [b"first".to_vec(), b"last words".to_vec()]);
 }
+
+/// sctp-proto fast-retransmits a TSN once; when the retransmission was lost
+/// too, only T3 (RTO.min) recovered it. The driver sends it again once SACKs
+/// show DATA sent after the retransmission arriving without it.
+#[test]
+fn a_lost_fast_retransmission_is_recovered_without_a_timeout() {
+    // RTO.min well above the round trip (10 ms steps here), as on real paths.
+    let slow_timer = |l, r| AssocConfig { rto_min: 400.0, rto_initial: 400.0, ..cfg(l, r) };
+    let mut p = Pair::default();
+    assert!(p.b.listen(slow_timer(5000, 0), false));
+    let id = p.a.connect(slow_timer(5001, 5000), p.now).unwrap();
+    p.drive();
+    p.a.send(id, 0, 53, false, (0, 0), &[0; 100]).unwrap();
+    p.advance(Duration::from_millis(300));
+    let victim = p.first_data_tsn(Dir::AtoB).unwrap().wrapping_add(5);
+    let mut sent_victim = 0;
+    p.drop = Box::new(move |d, pkt| {
+        let hit = d == Dir::AtoB && wire::chunks(pkt).any(|c| c.typ == wire::CT_DATA && wire::data_info(c.value).is_some_and(|x| x.tsn == victim));
+        if hit {
+            sent_victim += 1;
+        }
+        hit && sent_victim <= 2 // the first transmission and the fast retransmission
+    });
+    // A steady sender: 4 messages every 10 ms for a second.
+    for step in 0..100u32 {
+        for i in 0..4 {
+            p.a.send(id, 0, 53, false, (0, 0), &[(step * 4 + i) as u8; 1000]).unwrap();
+        }
+        p.advance(Duration::from_millis(10));
+    }
+    p.advance(Duration::from_millis(500));
+    let st = p.a.assoc(id).unwrap().stats();
+    assert_eq!(p.seen_b.messages.len(), 401, "all delivered");
+    assert!(st.fast_retransmits >= 1.0, "the first retransmission was a fast one");
+    assert_eq!(st.t3_timeouts, 0.0, "no retransmission timeout");
+}
