@@ -237,13 +237,11 @@ impl Assoc {
                 }
                 wire::CT_SACK => {
                     if let Some(cum) = wire::sack_cum_tsn(c.value) {
-                        if !self.recovery.is_empty() {
-                            let highest = self.highest_tsn_sent.unwrap_or(cum);
-                            for chunk in self.recovery.on_sack(cum, &recovery::gap_blocks(c.value), highest) {
-                                if let Some(tag) = self.peer_tag {
-                                    self.pending_out.push(wire::packet_with_chunk(self.local_port, self.remote_port, tag, &chunk));
+                        let highest = self.highest_tsn_sent.unwrap_or(cum);
+                        for chunk in self.recovery.on_sack(cum, &recovery::gap_blocks(c.value), highest) {
+                            if let Some(tag) = self.peer_tag {
+                                self.pending_out.push(wire::packet_with_chunk(self.local_port, self.remote_port, tag, &chunk));
                                 }
-                            }
                         }
                         self.peer_cum = Some(cum);
                         self.ppids.acked(cum);
@@ -330,7 +328,7 @@ impl Assoc {
         }
         let mut shutdown_at = None;
         let mut init_ack_at = None;
-        let mut resent: Vec<(u32, usize, usize)> = Vec::new();
+        let highest_before = self.highest_tsn_sent;
         for c in wire::chunks(pkt) {
             match c.typ {
                 wire::CT_SHUTDOWN_COMPLETE => self.sent_shutdown_complete = true,
@@ -351,9 +349,7 @@ impl Assoc {
                 wire::CT_DATA => {
                     self.sent_data = true;
                     if let Some(d) = wire::data_info(c.value) {
-                        if !self.rtt_sent(d.tsn, now) {
-                            resent.push((d.tsn, c.offset, 4 + c.value.len()));
-                        }
+                        self.rtt_sent(d.tsn, now);
                     }
                 }
                 wire::CT_SACK => {
@@ -388,9 +384,14 @@ impl Assoc {
         if changed {
             wire::set_checksum(pkt);
         }
-        let highest = self.highest_tsn_sent.unwrap_or(0);
-        for (tsn, at, len) in resent {
-            self.recovery.retransmitted(tsn, &pkt[at..at + len], highest);
+        if self.sent_data {
+            // Copies for `recovery`, as the chunks left (PPIDs rewritten).
+            let highest = self.highest_tsn_sent.unwrap_or(0);
+            for c in wire::chunks(pkt).filter(|c| c.typ == wire::CT_DATA) {
+                let Some(d) = wire::data_info(c.value) else { continue };
+                let first = highest_before.is_none_or(|h| wire::tsn_after(d.tsn, h));
+                self.recovery.sent(d.tsn, &pkt[c.offset..c.offset + 4 + c.value.len()], highest, first);
+            }
         }
     }
 
@@ -494,8 +495,7 @@ impl Assoc {
         }
     }
 
-    /// Returns whether this is the chunk's first transmission.
-    fn rtt_sent(&mut self, tsn: u32, now: Instant) -> bool {
+    fn rtt_sent(&mut self, tsn: u32, now: Instant) {
         let first = self.highest_tsn_sent.is_none_or(|h| wire::tsn_after(tsn, h));
         if first {
             self.highest_tsn_sent = Some(tsn);
@@ -505,7 +505,6 @@ impl Assoc {
         } else if self.rtt_probe.is_some_and(|(t, _)| t == tsn) {
             self.rtt_probe = None; // retransmitted: its ack would be ambiguous
         }
-        first
     }
 
     fn rtt_acked(&mut self, cum: u32, now: Instant) {
