@@ -61,7 +61,8 @@ test('npm pack: the tarballs hold what a user needs; installed offline, they wor
     const { main, platform } = packAll(tmp) // the same again, for the file lists
     assert.deepEqual(printed, [main.tarball, platform.tarball])
     // The main package: the JS, the types, the loader, README and LICENSE. No addon, tests or sources.
-    const lib = fs.readdirSync(path.join(ROOT, 'lib')).filter((f) => f.endsWith('.js') && f !== 'emulator.js').map((f) => `lib/${f}`)
+    const lib = fs.readdirSync(path.join(ROOT, 'lib'), { recursive: true })
+      .filter((f) => f.endsWith('.js') && f !== 'emulator.js').map((f) => `lib/${f.split(path.sep).join('/')}`)
     assert.deepEqual(main.files, [
       'LICENSE', 'README.md', 'binding.d.ts', 'binding.js', 'index.d.mts', 'index.d.ts', 'index.js', 'index.mjs', 'package.json', ...lib
     ].sort())

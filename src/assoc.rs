@@ -79,8 +79,10 @@ pub struct Assoc {
     pub yielded_tag: Option<u32>,
     /// The peer's last Cumulative TSN Ack of our DATA (see `nudge`).
     peer_cum: Option<u32>,
-    /// Copies of retransmitted chunks, to send again if lost again (see `recovery`).
+    /// Copies of DATA in flight, to send again if lost again (see `recovery`).
     recovery: Recovery,
+    /// Streams whose chunks `recovery` leaves alone (partial reliability).
+    recoverable: recovery::Eligible,
     peer_os: u16,
     peer_mis: u16,
     /// Last TSN received in sequence from the peer, as our SACKs state it.
@@ -165,6 +167,7 @@ impl Assoc {
             yielded_tag: None,
             peer_cum: None,
             recovery: Recovery::default(),
+            recoverable: recovery::Eligible::default(),
             peer_os: u16::MAX,
             peer_mis: u16::MAX,
             rx_cum_tsn: 0,
@@ -352,6 +355,12 @@ impl Assoc {
                         self.rtt_sent(d.tsn, now);
                     }
                 }
+                // Abandoned (PR-SCTP): not to be sent again by `recovery`.
+                wire::CT_FORWARD_TSN => {
+                    if let Some(cum) = wire::sack_cum_tsn(c.value) {
+                        self.recovery.abandoned_through(cum);
+                    }
+                }
                 wire::CT_SACK => {
                     if let Some(cum) = wire::sack_cum_tsn(c.value) {
                         self.rx_cum_tsn = cum;
@@ -387,8 +396,8 @@ impl Assoc {
         if self.sent_data {
             // Copies for `recovery`, as the chunks left (PPIDs rewritten).
             let highest = self.highest_tsn_sent.unwrap_or(0);
-            for c in wire::chunks(pkt).filter(|c| c.typ == wire::CT_DATA) {
-                let Some(d) = wire::data_info(c.value) else { continue };
+            for c in wire::chunks(pkt) {
+                let Some(d) = wire::data_info(c.value).filter(|d| c.typ == wire::CT_DATA && self.recoverable.stream(d.stream)) else { continue };
                 let first = highest_before.is_none_or(|h| wire::tsn_after(d.tsn, h));
                 self.recovery.sent(d.tsn, &pkt[c.offset..c.offset + 4 + c.value.len()], highest, first);
             }
@@ -411,6 +420,9 @@ impl Assoc {
             Err(_) => self.proto.open_stream(stream, ppi).map_err(|_| SendError::Closed)?,
         };
         let rel_type = ReliabilityType::from(rel.0 as u8);
+        if rel_type != ReliabilityType::Reliable {
+            self.recoverable.partially_reliable(stream);
+        }
         s.set_reliability_params(unordered, rel_type, rel.1).map_err(|_| SendError::Closed)?;
         match s.write_sctp(&Bytes::copy_from_slice(data), ppi) {
             Ok(_) => {}

@@ -13,6 +13,9 @@
 //!   have fast-retransmitted it after three, did not).
 //!
 //! sctp-proto never knows: the peer's next SACK simply acknowledges the TSN.
+//! Chunks of partially reliable messages are left alone: sending them again
+//! would break their `maxRetransmits` or lifetime (the driver records none on
+//! a stream that has carried one, and forgets what a FORWARD TSN abandons).
 //! Congestion: sctp-proto has already reduced its window for the loss
 //! episode; the driver adds one packet per chunk shown lost, at most
 //! `MAX_RESENDS` times a chunk.
@@ -54,6 +57,23 @@ pub struct Recovery {
     pub resent: u64,
 }
 
+/// Whether chunks of a stream may be recorded (see the module comment).
+#[derive(Default)]
+pub struct Eligible {
+    partially_reliable: std::collections::HashSet<u16>,
+}
+
+impl Eligible {
+    /// A message with partial reliability was queued on `stream`.
+    pub fn partially_reliable(&mut self, stream: u16) {
+        self.partially_reliable.insert(stream);
+    }
+
+    pub fn stream(&self, stream: u16) -> bool {
+        self.partially_reliable.is_empty() || !self.partially_reliable.contains(&stream)
+    }
+}
+
 impl Recovery {
     /// sctp-proto sent `chunk` (a DATA chunk, TSN `tsn`); `highest` is the
     /// highest TSN sent so far, `first` whether this is its first transmission.
@@ -86,10 +106,12 @@ impl Recovery {
         }
     }
 
-    /// A SACK from the peer: its cumulative TSN ack and gap blocks (offsets from
-    /// it, as on the wire). Returns the chunks to send again now; `highest` is
-    /// the highest TSN sent so far.
-    pub fn on_sack(&mut self, cum: u32, gaps: &[(u16, u16)], highest: u32) -> Vec<Vec<u8>> {
+    /// Our FORWARD TSN: everything up to `cum` is abandoned, not to be sent again.
+    pub fn abandoned_through(&mut self, cum: u32) {
+        self.forget_through(cum);
+    }
+
+    fn forget_through(&mut self, cum: u32) {
         while self.sent.front().is_some_and(|s| !wire::tsn_after(s.tsn, cum)) {
             let s = self.sent.pop_front().expect("checked");
             self.bytes -= s.chunk.len();
@@ -97,6 +119,13 @@ impl Recovery {
                 self.spare.push(s.chunk);
             }
         }
+    }
+
+    /// A SACK from the peer: its cumulative TSN ack and gap blocks (offsets from
+    /// it, as on the wire). Returns the chunks to send again now; `highest` is
+    /// the highest TSN sent so far.
+    pub fn on_sack(&mut self, cum: u32, gaps: &[(u16, u16)], highest: u32) -> Vec<Vec<u8>> {
+        self.forget_through(cum);
         let Some(&(_, last_end)) = gaps.last() else { return Vec::new() };
         let highest_acked = cum.wrapping_add(u32::from(last_end));
         let mut again = Vec::new();
