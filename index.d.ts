@@ -406,3 +406,158 @@ export declare const PPID: Readonly<{
 
 // Only the declarations marked `export` are the module's (MessageDuplex and OtherEvent are not).
 export {}
+
+// --- WebRTC data channels: webrtc-pc's API over RFC 8831 / RFC 8832 (lib/webrtc/) ---
+
+/** Listener options of addEventListener(), as in the DOM. */
+type DataChannelListenerOptions = boolean | { capture?: boolean; once?: boolean; passive?: boolean; signal?: AbortSignal }
+/** Any other listener addEventListener() takes, as EventTarget's. */
+type AnyEventListener = ((event: Event) => void) | { handleEvent(event: Event): void }
+
+export type RTCSctpTransportState = 'connecting' | 'connected' | 'closed'
+export type RTCDataChannelState = 'connecting' | 'open' | 'closing' | 'closed'
+/** How binary messages arrive: webrtc-pc's BinaryType, plus 'nodebuffer' for a Buffer. */
+export type DataChannelBinaryType = 'arraybuffer' | 'blob' | 'nodebuffer'
+export type RTCErrorDetailType = 'data-channel-failure' | 'sctp-failure' | (string & {})
+
+export interface SctpTransportOptions {
+  /** The DTLS transport: a Duplex carrying one DTLS record (one SCTP packet) per chunk. Required. */
+  transport: Transport
+  /** Our DTLS role. Required. The client opens channels on even stream ids, the server on odd ones (RFC 8832 §6). */
+  role: 'client' | 'server'
+  /** Our SCTP port (a=sctp-port). Default 5000. */
+  port?: number
+  /** The peer's SCTP port. Default 5000. */
+  remotePort?: number
+  /** The largest message we accept (our a=max-message-size); 0 = any. Default 262144. */
+  maxMessageSize?: number
+  /** The peer's a=max-message-size; 65536 when its SDP has none (RFC 8841); 0 = any. Default 65536. */
+  remoteMaxMessageSize?: number
+}
+
+/** webrtc-pc's RTCDataChannelInit. maxPacketLifeTime and maxRetransmits together throw a TypeError. */
+export interface RTCDataChannelInit {
+  /** Default true. */
+  ordered?: boolean
+  /** Milliseconds, 0–65535. */
+  maxPacketLifeTime?: number
+  /** 0–65535. */
+  maxRetransmits?: number
+  /** At most 65535 bytes of UTF-8. Default ''. */
+  protocol?: string
+  /** true: no DCEP; both sides create the channel with the same `id`. Default false. */
+  negotiated?: boolean
+  /** The stream id (0–65534) of a negotiated channel; ignored otherwise. */
+  id?: number
+}
+
+/** The error of an RTCErrorEvent: an OperationError DOMException with webrtc-pc's details. */
+export declare class RTCError extends DOMException {
+  constructor(init: { errorDetail: RTCErrorDetailType; sctpCauseCode?: number | null; cause?: unknown }, message?: string)
+  readonly errorDetail: RTCErrorDetailType
+  readonly sctpCauseCode: number | null
+  readonly sdpLineNumber: null
+  readonly httpRequestStatusCode: null
+  readonly receivedAlert: null
+  readonly sentAlert: null
+  /** The SCTP layer's error (an SCTPError with its `code`), when there is one. */
+  readonly cause?: unknown
+}
+
+export declare class RTCErrorEvent extends Event {
+  constructor(type: string, init: { error: RTCError; bubbles?: boolean; cancelable?: boolean; composed?: boolean })
+  readonly error: RTCError
+}
+
+export declare class RTCDataChannelEvent extends Event {
+  constructor(type: string, init: { channel: RTCDataChannel; bubbles?: boolean; cancelable?: boolean; composed?: boolean })
+  readonly channel: RTCDataChannel
+}
+
+export interface RTCDataChannelEventMap {
+  open: Event
+  /** `data`: a string for text; for binary, per binaryType an ArrayBuffer, a Blob or a Buffer. */
+  message: MessageEvent
+  bufferedamountlow: Event
+  /** 'sctp-failure' (the association failed, or a send did) or 'data-channel-failure' (id not below maxChannels). */
+  error: RTCErrorEvent
+  /** The peer (or a DCEP rule) began closing the channel; a close() of our own fires none. */
+  closing: Event
+  close: Event
+}
+
+/** webrtc-pc's RTCDataChannel: from createDataChannel() or the transport's 'datachannel' event. */
+export declare class RTCDataChannel extends EventTarget {
+  private constructor()
+  readonly label: string
+  readonly ordered: boolean
+  readonly maxPacketLifeTime: number | null
+  readonly maxRetransmits: number | null
+  readonly protocol: string
+  readonly negotiated: boolean
+  readonly id: number | null
+  readonly readyState: RTCDataChannelState
+  /** Bytes given to send() that the peer has not acknowledged yet. */
+  readonly bufferedAmount: number
+  /** 'bufferedamountlow' fires when bufferedAmount falls to this from above it. Default 0. */
+  bufferedAmountLowThreshold: number
+  /** Default 'arraybuffer'; other values are ignored. */
+  binaryType: DataChannelBinaryType
+  /**
+   * One message: text as PPID 51, binary as 53 (empty ones 56 and 57). Throws InvalidStateError
+   * (a DOMException) unless open, TypeError above the transport's maxMessageSize or for other types.
+   */
+  send(data: string | Blob | ArrayBuffer | ArrayBufferView): void
+  /** Resets the channel's stream: readyState 'closing' at once, 'close' when the peer has reset its side too. */
+  close(): void
+  onopen: ((this: RTCDataChannel, ev: Event) => any) | null
+  onmessage: ((this: RTCDataChannel, ev: MessageEvent) => any) | null
+  onbufferedamountlow: ((this: RTCDataChannel, ev: Event) => any) | null
+  onerror: ((this: RTCDataChannel, ev: RTCErrorEvent) => any) | null
+  onclosing: ((this: RTCDataChannel, ev: Event) => any) | null
+  onclose: ((this: RTCDataChannel, ev: Event) => any) | null
+  addEventListener<K extends keyof RTCDataChannelEventMap>(type: K, listener: (this: RTCDataChannel, ev: RTCDataChannelEventMap[K]) => any, options?: DataChannelListenerOptions): void
+  addEventListener(type: string, listener: AnyEventListener, options?: DataChannelListenerOptions): void
+  removeEventListener<K extends keyof RTCDataChannelEventMap>(type: K, listener: (this: RTCDataChannel, ev: RTCDataChannelEventMap[K]) => any, options?: DataChannelListenerOptions): void
+  removeEventListener(type: string, listener: AnyEventListener, options?: DataChannelListenerOptions): void
+}
+
+export interface RTCSctpTransportEventMap {
+  statechange: Event
+  datachannel: RTCDataChannelEvent
+  /** The association failed (errorDetail 'sctp-failure'; `error.cause` has the SCTP error's code). */
+  error: RTCErrorEvent
+  /** After 'statechange' to 'closed'. */
+  close: Event
+}
+
+/** webrtc-pc's RTCSctpTransport, with createDataChannel() and close() of its own. Made by createSctpTransport(). */
+export declare class RTCSctpTransport extends EventTarget {
+  private constructor()
+  /** The Duplex given to createSctpTransport(). */
+  readonly transport: Transport
+  readonly state: RTCSctpTransportState
+  /** The largest message send() takes: the smaller of ours and the peer's (0 meaning any; both 0: Infinity). */
+  readonly maxMessageSize: number
+  /** null until connected, then the negotiated stream count (min of OS and MIS). */
+  readonly maxChannels: number | null
+  /**
+   * webrtc-pc createDataChannel(): callable before the transport is connected; the channel opens once it is.
+   * Throws TypeError for bad options, OperationError when no id is free (or the id is in use or
+   * not below maxChannels), InvalidStateError after close().
+   */
+  createDataChannel(label: string, options?: RTCDataChannelInit): RTCDataChannel
+  /** Closes every channel on both sides (stream resets), then ends the association (SHUTDOWN). */
+  close(): void
+  onstatechange: ((this: RTCSctpTransport, ev: Event) => any) | null
+  ondatachannel: ((this: RTCSctpTransport, ev: RTCDataChannelEvent) => any) | null
+  onerror: ((this: RTCSctpTransport, ev: RTCErrorEvent) => any) | null
+  onclose: ((this: RTCSctpTransport, ev: Event) => any) | null
+  addEventListener<K extends keyof RTCSctpTransportEventMap>(type: K, listener: (this: RTCSctpTransport, ev: RTCSctpTransportEventMap[K]) => any, options?: DataChannelListenerOptions): void
+  addEventListener(type: string, listener: AnyEventListener, options?: DataChannelListenerOptions): void
+  removeEventListener<K extends keyof RTCSctpTransportEventMap>(type: K, listener: (this: RTCSctpTransport, ev: RTCSctpTransportEventMap[K]) => any, options?: DataChannelListenerOptions): void
+  removeEventListener(type: string, listener: AnyEventListener, options?: DataChannelListenerOptions): void
+}
+
+/** WebRTC data channels over `transport`: an SCTP association on it, both sides sending INIT as WebRTC does. */
+export declare function createSctpTransport(options: SctpTransportOptions): RTCSctpTransport

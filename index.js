@@ -7,6 +7,9 @@ const { defaults } = require('./lib/options')
 const { udpTransport, duplexPair } = require('./lib/transports')
 const PPID = require('./lib/ppid')
 const { dtlsTransport, dtlsUdp } = require('./lib/dtls')
+const { createSctpTransport, RTCSctpTransport } = require('./lib/webrtc/transport')
+const { RTCDataChannel } = require('./lib/webrtc/datachannel')
+const { RTCDataChannelEvent, RTCError, RTCErrorEvent } = require('./lib/webrtc/events')
 
 function connect (options, connectListener) {
   const socket = new Socket(options)
@@ -30,5 +33,12 @@ module.exports = {
   udpTransport,
   duplexPair,
   dtlsTransport,
-  dtlsUdp
+  dtlsUdp,
+  // WebRTC data channels (webrtc-pc's API, RFC 8831 / 8832)
+  createSctpTransport,
+  RTCSctpTransport,
+  RTCDataChannel,
+  RTCDataChannelEvent,
+  RTCError,
+  RTCErrorEvent
 }

@@ -15,7 +15,13 @@ export const {
   udpTransport,
   duplexPair,
   dtlsTransport,
-  dtlsUdp
+  dtlsUdp,
+  createSctpTransport,
+  RTCSctpTransport,
+  RTCDataChannel,
+  RTCDataChannelEvent,
+  RTCError,
+  RTCErrorEvent
 } = sctp
 
 export default sctp

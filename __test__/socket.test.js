@@ -516,3 +516,16 @@ test('a process with an association that fails its handshake exits by itself', {
   assert.equal(code, 0, out)
   assert.equal(out, 'ETIMEDOUT\n')
 })
+
+test('timers per association in connect() options, checked together; defaults() names the value to change', { timeout: 15000 }, async () => {
+  const [ta] = sctp.duplexPair()
+  assert.throws(() => sctp.connect({ transport: ta, port: 5000, rto_min: 5000 }), (e) => e.code === 'ERR_OUT_OF_RANGE' && /rto_min/.test(e.message) && /rto_initial/.test(e.message))
+  assert.throws(() => sctp.connect({ transport: ta, port: 5000, rto_max: 'x' }), { code: 'ERR_INVALID_ARG_TYPE' })
+  assert.throws(() => sctp.defaults({ rto_max: 500 }), (e) => /"rto_max"/.test(e.message))
+  // A silent peer: INIT retransmissions follow this association's rto_initial, not the default 3 s.
+  const started = Date.now()
+  const c = sctp.connect({ transport: ta, port: 5000, rto_initial: 50, rto_min: 50, rto_max: 100, max_init_retransmits: 2 })
+  const [err] = await waitFor(c, 'error', 5000)
+  assert.equal(err.code, 'ETIMEDOUT')
+  assert.ok(Date.now() - started < 1500, `gave up after ${Date.now() - started} ms`)
+})

@@ -397,3 +397,18 @@ test('send() options override the stream per message: reliable:true on a maxRetr
     sctp.defaults(saved)
   }
 })
+
+test('maxPacketLifeTime: 0 sends each message once (webrtc-pc allows it; a lifetime of 0 used to expire before sending)', { timeout: 15000 }, async () => {
+  const [ta, tb] = sctp.duplexPair()
+  const { server, client, sock } = await connectedPair(ta, tb, { listen: { OS: 4, MIS: 4 }, client: { OS: 4, MIS: 4 } })
+  const st = client.createStream(2, { ppid: 53, maxPacketLifeTime: 0 })
+  const got = []
+  sock.on('message', (data, { streamId }) => { if (streamId === 2) got.push(String(data)) })
+  for (let i = 0; i < 20; i++) st.write(`m${i}`)
+  const deadline = Date.now() + 5000
+  while (got.length < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+  assert.deepEqual(got, Array.from({ length: 20 }, (_, i) => `m${i}`))
+  sock.destroy()
+  client.destroy()
+  server.close()
+})

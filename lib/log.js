@@ -5,6 +5,7 @@
 //   sctp:trace   every packet in and out: ports, verification tag, chunks
 //   sctp:native  what the Rust core dropped, refused or contained (it raises no event for those)
 //   sctp:endpoint, sctp:socket  endpoints created, connects
+//   sctp:webrtc  data channels: DCEP messages refused or unreadable, channels the peer opened
 // A disabled namespace costs one property check per call; callers guard
 // anything costlier (parsing a packet, reading native stats) with `.enabled`.
 const debug = require('debug')
@@ -83,6 +84,7 @@ module.exports = {
   state: debug('sctp:state'),
   packet: debug('sctp:packet'),
   socket: debug('sctp:socket'),
+  webrtc: debug('sctp:webrtc'),
   trace: debug('sctp:trace'),
   native,
   describePacket,

@@ -46,14 +46,32 @@ function defaults (params) {
       if (!(name in LIMITS)) throw invalidValue(name, `unknown parameter; known: ${Object.keys(LIMITS).join(', ')}`)
       next[name] = integer(name, value, ...LIMITS[name])
     }
-    if (next.rto_min > next.rto_max) throw outOfRange('rto_min', `<= rto_max (${next.rto_max})`, next.rto_min)
-    if (next.rto_initial < next.rto_min || next.rto_initial > next.rto_max) {
-      throw outOfRange('rto_initial', `between rto_min (${next.rto_min}) and rto_max (${next.rto_max})`, next.rto_initial)
-    }
+    checkTimers(next, Object.keys(params))
     Object.assign(current, next)
   }
   return { ...current }
 }
+
+// The retransmission timers must agree: rto_min <= rto_initial <= rto_max.
+// The error names a value the caller set, or the default to change with it.
+function checkTimers (t, given) {
+  const blame = (a, b) => (given.includes(a) || !given.includes(b) ? a : b)
+  if (t.rto_min > t.rto_max) {
+    const name = blame('rto_min', 'rto_max')
+    throw outOfRange(name, name === 'rto_min' ? `<= rto_max (${t.rto_max})` : `>= rto_min (${t.rto_min})`, t[name])
+  }
+  if (t.rto_initial < t.rto_min || t.rto_initial > t.rto_max) {
+    if (given.includes('rto_initial') || (!given.includes('rto_min') && !given.includes('rto_max'))) {
+      throw outOfRange('rto_initial', `between rto_min (${t.rto_min}) and rto_max (${t.rto_max})`, t.rto_initial)
+    }
+    const name = t.rto_initial < t.rto_min ? 'rto_min' : 'rto_max'
+    throw outOfRange(name, `${name === 'rto_min' ? '<=' : '>='} rto_initial (${t.rto_initial}); set rto_initial with it`, t[name])
+  }
+}
+
+// Settings an association may also take in connect() / listen() options (same names).
+const PER_ASSOCIATION = ['rto_initial', 'rto_min', 'rto_max', 'max_init_retransmits', 'association_max_retrans',
+  'hb_interval', 'valid_cookie_life', 'rwnd']
 
 // One current default, without copying them all.
 const setting = (name) => current[name]
@@ -102,7 +120,13 @@ function socketOptions (options) {
 
 // The settings one association is created with: defaults + per-call options.
 function assocConfig (options, localPort, remotePort) {
-  const d = current
+  let d = current
+  const given = PER_ASSOCIATION.filter((name) => options[name] !== undefined)
+  if (given.length) {
+    d = { ...current }
+    for (const name of given) d[name] = integer(name, options[name], ...LIMITS[name])
+    checkTimers(d, given)
+  }
   return {
     localPort,
     remotePort: remotePort || 0,

@@ -258,6 +258,10 @@ impl Assoc {
                         out.events.push(Event::new("end", self.id));
                     }
                 }
+                // The peer resets streams (a data channel closes): sctp-proto answers
+                // with a reset of our side, again only once our data on it is
+                // acknowledged. Same nudge as for our own resets.
+                wire::CT_RECONFIG if wire::outgoing_reset_request(c.value) && self.unacked() => self.nudge(),
                 wire::CT_ABORT => {
                     self.peer_abort = true;
                     // sctp-proto ignores an ABORT before the COOKIE ECHO; the handshake
@@ -419,6 +423,10 @@ impl Assoc {
             Ok(s) => s,
             Err(_) => self.proto.open_stream(stream, ppi).map_err(|_| SendError::Closed)?,
         };
+        // A lifetime of 0 expires before sctp-proto sends anything: nothing was
+        // ever delivered. Browsers send such messages once (webrtc-pc allows
+        // maxPacketLifeTime 0): the same as no retransmission.
+        let rel = if rel == (ReliabilityType::Timed as u32, 0) { (ReliabilityType::Rexmit as u32, 0) } else { rel };
         let rel_type = ReliabilityType::from(rel.0 as u8);
         if rel_type != ReliabilityType::Reliable {
             self.recoverable.partially_reliable(stream);
@@ -487,6 +495,11 @@ impl Assoc {
     fn nudge(&mut self) {
         let (Some(tag), Some(tsn)) = (self.peer_tag, self.peer_cum.or(self.before_first_tsn)) else { return };
         self.pending_out.push(wire::duplicate_data_packet(self.local_port, self.remote_port, tag, tsn));
+    }
+
+    /// DATA of ours the peer has not acknowledged yet.
+    fn unacked(&self) -> bool {
+        self.highest_tsn_sent.is_some_and(|h| self.peer_cum.is_none_or(|c| wire::tsn_after(h, c)))
     }
 
     /// Still in COOKIE-WAIT: our INIT is out, no INIT ACK has come.

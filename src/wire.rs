@@ -22,7 +22,9 @@ pub const CT_COOKIE_ECHO: u8 = 10;
 pub const CT_SHUTDOWN_COMPLETE: u8 = 14;
 pub const CT_HEARTBEAT: u8 = 4;
 const CT_COOKIE_ACK: u8 = 11;
-const CT_RECONFIG: u8 = 130;
+pub const CT_RECONFIG: u8 = 130;
+/// RE-CONFIG's Outgoing SSN Reset Request Parameter (RFC 6525 §4.1).
+const PARAM_OUTGOING_RESET: u16 = 13;
 pub const CT_FORWARD_TSN: u8 = 192;
 const CT_I_FORWARD_TSN: u8 = 194;
 /// Heartbeat Info parameter (RFC 9260 §3.3.5).
@@ -322,6 +324,22 @@ pub fn abort_packet(src_port: u16, dst_port: u16, vtag: u32, reflect: bool, user
     }
     set_checksum(&mut p);
     p
+}
+
+/// Whether a RE-CONFIG chunk's value holds an Outgoing SSN Reset Request.
+pub fn outgoing_reset_request(value: &[u8]) -> bool {
+    let mut at = 0;
+    while at + 4 <= value.len() {
+        let len = usize::from(be16(value, at + 2));
+        if be16(value, at) == PARAM_OUTGOING_RESET {
+            return true;
+        }
+        if len < 4 {
+            return false;
+        }
+        at += (len + 3) & !3;
+    }
+    false
 }
 
 /// A packet of one chunk (its bytes as they were sent, padding added).

@@ -339,3 +339,24 @@ fn a_lost_fast_retransmission_is_recovered_without_a_timeout() {
     assert!(st.fast_retransmits >= 1.0, "the first retransmission was a fast one");
     assert_eq!(st.t3_timeouts, 0.0, "no retransmission timeout");
 }
+
+/// The answering side of a close: the peer's reset makes sctp-proto reset our
+/// side of the stream back, again only once our data on it is acknowledged.
+#[test]
+fn the_reset_answering_the_peers_does_not_wait_for_a_delayed_sack() {
+    let (mut p, a_id) = connected_pair();
+    let b_id = p.seen_b.event("connect").assoc;
+    p.a.send(a_id, 3, 51, false, (0, 0), b"open").unwrap();
+    p.b.send(b_id, 3, 51, false, (0, 0), b"first").unwrap();
+    p.advance(Duration::from_millis(300));
+    p.b.send(b_id, 3, 51, false, (0, 0), b"last words").unwrap(); // b's data on 3, unacknowledged
+    p.drive();
+    let started = p.now;
+    assert!(p.a.assoc(a_id).unwrap().reset_stream(3)); // a closes its side
+    p.a.touch(a_id);
+    while !p.seen_a.events.iter().any(|e| e.kind == "reset") && p.now - started < Duration::from_secs(1) {
+        p.advance(Duration::from_millis(10));
+    }
+    let took = p.now - started;
+    assert!(took <= Duration::from_millis(30), "b's answering reset reached a after {took:?}");
+}

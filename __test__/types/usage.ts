@@ -157,3 +157,34 @@ new SCTPStream(socket, 1)
 void sctp.MessageDuplex
 // @ts-expect-error: transportStats() is null before connect()
 new Socket().transportStats().packetsIn
+
+// --- WebRTC data channels ------------------------------------------------------------
+
+const [dtlsA] = sctp.duplexPair()
+const rtc: sctp.RTCSctpTransport = sctp.createSctpTransport({ transport: dtlsA, role: 'client', remoteMaxMessageSize: 0 })
+const rtcState: 'connecting' | 'connected' | 'closed' = rtc.state
+const channels: number | null = rtc.maxChannels
+void rtcState
+void channels
+const dc: sctp.RTCDataChannel = rtc.createDataChannel('chat', { ordered: false, maxRetransmits: 0, protocol: 'json' })
+dc.binaryType = 'nodebuffer'
+dc.bufferedAmountLowThreshold = 65536
+dc.onmessage = (e) => void (typeof e.data === 'string' ? e.data.length : e.data)
+dc.addEventListener('error', (e) => void e.error.errorDetail)
+dc.addEventListener('open', function () { this.send(new Uint8Array(2)) })
+dc.send('text')
+dc.send(new Blob(['b']))
+rtc.ondatachannel = (e) => void e.channel.label
+rtc.addEventListener('datachannel', ({ channel }) => channel.close())
+const dcId: number | null = dc.id
+void dcId
+void (dc instanceof EventTarget)
+rtc.close()
+// @ts-expect-error: role is 'client' or 'server'
+sctp.createSctpTransport({ transport: dtlsA, role: 'active' })
+// @ts-expect-error: binaryType is 'arraybuffer', 'blob' or 'nodebuffer'
+dc.binaryType = 'string'
+// @ts-expect-error: a 'datachannel' event has a channel, not data
+rtc.addEventListener('datachannel', (e) => void e.data)
+// @ts-expect-error: channels come from createDataChannel()
+new sctp.RTCDataChannel()
