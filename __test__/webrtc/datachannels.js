@@ -15,7 +15,7 @@
 //         SEAM_TRACE=1 for every SCTP packet on stderr.
 const crypto = require('crypto')
 const sctp = require('../..')
-const { connect } = require('./seam')
+const { connect, scenario } = require('./seam')
 
 const role = process.argv[2]
 if (role !== 'server' && role !== 'client') { console.error('usage: node datachannels.js server|client'); process.exit(2) }
@@ -352,16 +352,8 @@ async function pcCloseRun () {
   }
 }
 
-;(async () => {
+scenario(async () => {
   if (typeof sctp.createSctpTransport !== 'function') throw new Error('sctp.createSctpTransport is not a function: the data-channel API is missing')
   await fullRun()
   await pcCloseRun()
-  console.log('PASS')
-  process.exit(0) // explicitly: @roamhq/wrtc may crash (SIGSEGV) when node exits on its own
-})().catch((e) => {
-  console.error('FAIL:', (e && e.stack) || e)
-  process.exit(1)
 })
-
-// a last bound, should anything above hang
-setTimeout(() => { console.error('FAIL: still running after 40 s'); process.exit(1) }, 40000).unref()

@@ -201,4 +201,19 @@ async function connect (opts = {}) {
   }
 }
 
-module.exports = { connect, available, sctpParams, describe }
+// Runs a scenario script's `main` and ends the process with its verdict:
+// 'PASS' and exit 0, or 'FAIL: …' and exit 1, and a last bound should
+// anything hang. Always exits explicitly: @roamhq/wrtc may crash (SIGSEGV)
+// when node exits on its own.
+function scenario (main, boundMs = 40000) {
+  setTimeout(() => { console.error(`FAIL: still running after ${boundMs / 1000} s`); process.exit(1) }, boundMs).unref()
+  main().then(() => {
+    console.log('PASS')
+    process.exit(0)
+  }, (e) => {
+    console.error('FAIL:', (e && e.stack) || e)
+    process.exit(1)
+  })
+}
+
+module.exports = { connect, available, sctpParams, describe, scenario }
