@@ -64,11 +64,7 @@ class MessageDuplex extends Duplex {
       throw withCode(RangeError, 'ERR_SCTP_MESSAGE_TOO_LARGE', `message of ${size} bytes exceeds maxMessageSize (${max})`)
     }
     const ppid = meta && meta.ppid !== undefined ? meta.ppid : this.ppid
-    const rel = meta && meta.reliability !== undefined ? meta.reliability : this._reliability
-    if (rel && !NATIVE_PPIDS.has(ppid)) {
-      throw withCode(RangeError, 'ERR_SCTP_PPID_WITH_PARTIAL_RELIABILITY',
-        `partial reliability needs a WebRTC PPID (50, 51, 53, 56, 57); got ${ppid}`)
-    }
+    checkPpidReliability(ppid, meta && meta.reliability !== undefined ? meta.reliability : this._reliability)
   }
 
   _write (chunk, encoding, cb) {
@@ -527,10 +523,7 @@ class SCTPStream extends MessageDuplex {
     this.ppid = o.ppid
     this.unordered = o.unordered
     this._reliability = reliability(opts)
-    if (this._reliability && !NATIVE_PPIDS.has(this.ppid)) {
-      throw withCode(RangeError, 'ERR_SCTP_PPID_WITH_PARTIAL_RELIABILITY',
-        `partial reliability needs a WebRTC PPID (50, 51, 53, 56, 57); got ${this.ppid}`)
-    }
+    checkPpidReliability(this.ppid, this._reliability)
     this.bytesRead = 0
     this.bytesWritten = 0
     this.messagesSent = 0
@@ -552,6 +545,17 @@ class SCTPStream extends MessageDuplex {
 }
 
 // Partial reliability (RFC 3758): at most one of maxRetransmits / maxPacketLifeTime.
+// sctp-proto carries only the WebRTC PPIDs; the driver carries any other
+// beside it by the order in which messages are first sent (src/ppid.rs). A
+// message with maxRetransmits is always sent once, so that order holds; one
+// with a lifetime can expire unsent, so other PPIDs cannot have one.
+function checkPpidReliability (ppid, rel) {
+  if (rel && rel.type === TIMED && rel.value > 0 && !NATIVE_PPIDS.has(ppid)) {
+    throw withCode(RangeError, 'ERR_SCTP_PPID_WITH_PARTIAL_RELIABILITY',
+      `maxPacketLifeTime needs a WebRTC PPID (50, 51, 53, 56, 57); got ${ppid} (maxRetransmits works with any)`)
+  }
+}
+
 function reliability (opts) {
   const hasRtx = opts.maxRetransmits !== undefined
   const hasTtl = opts.maxPacketLifeTime !== undefined
