@@ -3,12 +3,14 @@
 // in a fresh child process; then a Markdown table of median (min–max) with the
 // ratio sctp-native/peer, printed and written to benches/RESULTS.md.
 //
-//   node benches/run.js [--runs N] [--quick] [--only engine,native,werift,nodertc,usrsctp]
+//   node benches/run.js [--runs N] [--quick] [--only engine,native,werift,nodertc,usrsctp,webrtc]
 //
 // Rows come from benches/peers/*.js (JS, over lib/emulator.js), `cargo bench
 // --bench engine` (the Rust ceiling: sctp-proto with no JS), and usrsctp-peer
 // over UDP loopback: against itself (a reference from C) and against
-// sctp-native (benches/peers/udp.js) both ways, in a table of their own.
+// sctp-native (benches/peers/udp.js) both ways, in a table of their own; and
+// WebRTC data channels against libwebrtc (benches/peers/webrtc*.js, inside the
+// network namespace of __test__/webrtc/netns.sh), in a third table.
 const { execFile, execFileSync } = require('child_process')
 const fs = require('fs')
 const os = require('os')
@@ -17,6 +19,9 @@ const path = require('path')
 const ROOT = path.join(__dirname, '..')
 // usrsctp-peer (__test__/peers/usrsctp): built once by the tests' helper.
 const { peerBinary } = require('../__test__/helpers/peer')
+// the libwebrtc kit: available() loads neither @roamhq/wrtc nor werift
+const webrtcKit = require('../__test__/webrtc/seam')
+const NETNS = path.join(ROOT, '__test__', 'webrtc', 'netns.sh')
 const NATIVE_UDP = [process.execPath, path.join(__dirname, 'peers', 'udp.js')] // takes usrsctp-peer's flags
 const WORKLOADS = ['bulk', 'small', 'pingpong', 'handshakes', 'loss', 'memory']
 const MIB = 1048576
@@ -24,7 +29,7 @@ const PREFIX = { memory: 'idle' } // the JSON keys of a workload start with this
 const JS_IMPLS = { native: 'sctp-native', werift: 'werift-sctp', nodertc: '@nodertc/sctp' }
 
 function parseArgs (argv) {
-  const a = { runs: 3, quick: false, only: ['engine', 'native', 'werift', 'nodertc', 'usrsctp'] }
+  const a = { runs: 3, quick: false, only: ['engine', 'native', 'werift', 'nodertc', 'usrsctp', 'webrtc'] }
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') a.runs = Math.max(1, parseInt(argv[++i], 10))
     else if (argv[i] === '--quick') a.quick = true
@@ -154,6 +159,27 @@ async function usrsctp (args) {
   }
 }
 
+// Data channels against libwebrtc, each contender in its own process inside a
+// fresh network namespace (libwebrtc ignores loopback candidates). The
+// contenders alternate within a run, as the implementations do across runs.
+const DC_CONTENDERS = [['native', 'sctp-native'], ['werift', 'werift (own SCTP)'], ['libwebrtc', 'libwebrtc']]
+let dcSkipped = null // the reason, once the kit turned out unavailable
+async function webrtc (args) {
+  if (dcSkipped) return
+  const kit = webrtcKit.available()
+  if (!kit.ok) { dcSkipped = kit.reason; log(`  data channels: SKIPPED ${kit.reason}`); return }
+  for (const [key, impl] of DC_CONTENDERS) {
+    const cli = [process.execPath, path.join(__dirname, 'peers', `webrtc-${key}.js`)]
+    if (args.quick) cli.push('--quick')
+    const r = await runJson(NETNS, cli, { timeoutMs: 180000 })
+    if (/^exit 77\b/.test(r.error || '')) { dcSkipped = r.error; log(`  data channels: SKIPPED ${r.error}`); return }
+    const e = r.error || r.json.dc_error
+    if (e) { note(impl, `data channels: ${e}`); log(`  ${impl} data channels: ERROR ${e}`); continue }
+    for (const k of ['dc_tx_mib_s', 'dc_rx_mib_s']) put(impl, k, r.json[k])
+    log(`  ${impl} data channels: dc_tx_mib_s=${r.json.dc_tx_mib_s} dc_rx_mib_s=${r.json.dc_rx_mib_s}`)
+  }
+}
+
 // ---- the table ----
 
 const ROWS = [ // metric, label, detail, which way is better
@@ -170,6 +196,11 @@ const UDP_ROWS = [
   ['usrsctp', 'bulk_mib_s', 'usrsctp → usrsctp (reference)'],
   ['sctp-native', 'udp_tx_mib_s', 'sctp-native → usrsctp'],
   ['sctp-native', 'udp_rx_mib_s', 'usrsctp → sctp-native']
+]
+// Data channels: [metric, label]; columns are DC_CONTENDERS.
+const DC_ROWS = [
+  ['dc_tx_mib_s', 'contender → libwebrtc, MiB/s'],
+  ['dc_rx_mib_s', 'libwebrtc → contender, MiB/s']
 ]
 const COLS = [['engine', 'engine (Rust, no JS)'], ['sctp-native', 'sctp-native'], ['werift-sctp', 'werift-sctp'], ['@nodertc/sctp', '@nodertc/sctp']]
 
@@ -197,18 +228,26 @@ function table (args, machine) {
   const udp = ['| UDP loopback bulk (16 KiB messages; higher is better) | MiB/s | MB/s | ÷ usrsctp→usrsctp |', '|---|---|---|---|']
   const [, refKey] = UDP_ROWS[0]
   for (const [impl, k, label] of UDP_ROWS) udp.push(`| ${label} | ${cell(impl, k)} | ${cell(impl, k, MIB / 1e6)} | ${ratio(refKey, 'usrsctp', [impl, k])} |`)
+  const dcMib = args.quick ? 2.5 : 10
+  const dcHead = [`data channels (${dcMib} MiB each way, 16 KiB messages; higher is better)`, ...DC_CONTENDERS.map(([, impl]) => impl), 'native/werift', 'native/libwebrtc']
+  const dc = dcSkipped
+    ? [`Data channels against libwebrtc: skipped (${dcSkipped}).`]
+    : [`| ${dcHead.join(' | ')} |`, `|${dcHead.map(() => '---').join('|')}|`,
+        ...DC_ROWS.map(([k, label]) => `| ${label} | ${DC_CONTENDERS.map(([, impl]) => cell(impl, k)).join(' | ')} | ${ratio(k, 'werift (own SCTP)')} | ${ratio(k, 'libwebrtc')} |`)]
   const out = [
     '# Benchmarks', '',
     `Command: \`${machine.command}\` (${args.runs} run${args.runs > 1 ? 's' : ''} each, every workload in a fresh process; cells are median (min–max); ratios are sctp-native ÷ peer on medians, so for µs and B lower is better)`, '',
     `Machine: ${machine.cpus} × ${machine.model}, ${machine.os}; node ${machine.node}; ${machine.rustc}; ${machine.date}`, '',
-    `Sizes: bulk 64 MiB, small 200,000 messages, ping-pong 5,000 round trips, handshakes 1,000, loss 64 MiB, memory 10,000 associations, UDP bulk 64 MiB${args.quick ? ' — with --quick a quarter of each but memory (the engine keeps full sizes)' : ''}; slow peers scaled down (see notes); a workload still running after ${args.budget} s stops and reports the rate over what it completed.`, '',
+    `Sizes: bulk 64 MiB, small 200,000 messages, ping-pong 5,000 round trips, handshakes 1,000, loss 64 MiB, memory 10,000 associations, UDP bulk 64 MiB, data channels 10 MiB each way${args.quick ? ' — with --quick a quarter of each but memory (the engine keeps full sizes)' : ''}; slow peers scaled down (see notes); a workload still running after ${args.budget} s stops and reports the rate over what it completed.`, '',
     ...lines, '',
     'JS implementations run over the same emulated link (lib/emulator.js, no impairment but the loss workload\'s): one chunk = one SCTP packet, delivered by setImmediate; loss is seeded and applies after the handshake.',
     'The engine column drives two sctp-proto endpoints in one Rust thread (benches/engine.rs): what sctp-native could reach with a free binding and transport.',
     'Its loss number is not a ceiling: driven in batches, the receiver SACKs a whole batch once, so gaps rarely get the 3 miss reports fast retransmit needs and recovery waits for T3 (RTO >= 1 s); ENGINE_BATCH=2 SACKs every second packet.',
     'Memory: growth after gc with the associations open and idle, divided by 2 × count (both ends live in the process): live heap from a counting allocator for the engine, process RSS for JS. sctp-native and @nodertc/sctp hold 10,000 clients with distinct ports on one transport pair (connected in waves of 500: a server keeps at most 4,096 handshakes in progress); werift-sctp needs a transport per association.', '',
     ...udp, '',
-    'UDP: usrsctp-peer (__test__/peers/usrsctp) and benches/peers/udp.js (sctp-native taking the same flags) as source and sink over 127.0.0.1, one datagram per SCTP packet (usrsctp packets up to 1,200 B, sctp-native up to 1,228 B). The rate is the sink\'s: payload from first to last byte received, reported in Mbit/s (10^6 bit/s); MiB/s = Mbit/s × 10^6 / 8 / 2^20, MB/s = 10^6 B/s. The main table\'s usrsctp bulk column is the reference row here.', ''
+    'UDP: usrsctp-peer (__test__/peers/usrsctp) and benches/peers/udp.js (sctp-native taking the same flags) as source and sink over 127.0.0.1, one datagram per SCTP packet (usrsctp packets up to 1,200 B, sctp-native up to 1,228 B). The rate is the sink\'s: payload from first to last byte received, reported in Mbit/s (10^6 bit/s); MiB/s = Mbit/s × 10^6 / 8 / 2^20, MB/s = 10^6 B/s. The main table\'s usrsctp bulk column is the reference row here.', '',
+    ...dc, '',
+    ...(dcSkipped ? [] : [`Data channels: one reliable ordered RTCDataChannel between the contender and libwebrtc (@roamhq/wrtc 0.10.0, M106, dcsctp), opened by libwebrtc with DCEP; ${dcMib} MiB one way, then ${dcMib} MiB the other, after a tenth of that untimed; from the first send() to the last byte received; senders poll bufferedAmount (above 1 MiB, wait until under 256 KiB: the binding has no bufferedamountlow event). Each contender runs in its own process inside a fresh network namespace (__test__/webrtc/netns.sh: veth pair, libwebrtc ignores loopback). sctp-native: createSctpTransport over the DTLS of __test__/webrtc/seam.js; werift: werift 0.24.4's own RTCPeerConnection, its SCTP included; libwebrtc: two @roamhq/wrtc RTCPeerConnections. werift's DTLS, in JavaScript, carries every packet of the first two columns and bounds them; the third is all C++.`, ''])
   ]
   const names = Object.keys(notes).sort()
   if (names.length) {
@@ -242,6 +281,7 @@ async function main () {
     if (args.only.includes('engine')) await engine(args)
     for (const key of Object.keys(JS_IMPLS)) if (args.only.includes(key)) await jsImpl(key, args)
     if (args.only.includes('usrsctp')) await usrsctp(args)
+    if (args.only.includes('webrtc')) await webrtc(args)
   }
   const md = table(args, machine)
   process.stdout.write('\n' + md)

@@ -92,7 +92,7 @@ function widenReceiveBuffers (pc) {
 
 // Direct signalling. Candidates are held until the receiving pc has its remote description
 // (libwebrtc rejects earlier ones).
-async function signal (offerer, answerer, beforeAnswer) {
+async function signal (offerer, answerer, beforeAnswer = () => {}) {
   const queue = new Map([[offerer, []], [answerer, []]])
   const ready = new Set()
   const add = (pc, c) => pc.addIceCandidate(c).catch(() => {}) // a lost candidate shows up as a DTLS timeout
@@ -216,4 +216,4 @@ function scenario (main, boundMs = 40000) {
   })
 }
 
-module.exports = { connect, available, sctpParams, describe, scenario }
+module.exports = { connect, available, sctpParams, describe, scenario, signal, widenReceiveBuffers }
