@@ -312,3 +312,29 @@ test('DATA on every stream id above MIS 2: acknowledged, discarded with an ERROR
       a.end()
     }
   }))
+
+test('a stream created only to send on, on a socket read through \'data\': 8 MiB from the peer on that stream arrive, nothing stalls', { timeout: 30000 }, () => withDefaults(FAST, async () => {
+  const [ta, tb] = sctp.duplexPair()
+  const server = sctp.createServer({ transport: tb })
+  server.listen({ port: 5000, OS: 4, MIS: 4 })
+  const client = sctp.connect({ transport: ta, port: 5000, localPort: 5001, OS: 4, MIS: 4 })
+  const [sock] = await waitFor(server, 'connection')
+  const bothClosed = Promise.all([closed(client), closed(sock)])
+  sock.resume()
+  const outgoing = client.createStream(2) // written to, never read
+  outgoing.write('hello')
+  let got = 0
+  client.on('data', (d) => { got += d.length })
+  const total = 8 * RWND
+  const back = sock.createStream(2)
+  for (let k = 0, at = 0; at < total; k++, at += 16384) {
+    if (!back.write(pattern(k, 16384))) await waitFor(back, 'drain', 20000)
+  }
+  const deadline = Date.now() + 20000
+  while (got < total && Date.now() < deadline) await sleep(20)
+  assert.equal(got, total)
+  assert.equal(outgoing.readableLength, 0, 'the unread stream kept no copies')
+  client.end()
+  await bothClosed
+  server.close()
+}))

@@ -122,7 +122,7 @@ class MessageDuplex extends Duplex {
     // would keep every message and hold 'end' back forever. Decided before
     // 'message' is emitted, which may remove a once() listener.
     const wantsData = this.readableFlowing !== null ||
-      (this.listenerCount('message') === 0 && this.listenerCount('stream') === 0)
+      (this.listenerCount('message') === 0 && this.listenerCount('stream') === 0 && !this._readElsewhere())
     this.emit('message', data, this._messageInfo(ppid))
     if (wantsData && data.length) this.push(data)
   }
@@ -195,6 +195,8 @@ class Socket extends MessageDuplex {
   }
 
   _owner () { return this }
+
+  _readElsewhere () { return false }
 
   // Backpressure towards the peer: the window it sees shrinks by what the
   // application has received and not read (src/assoc.rs set_held), so a
@@ -534,6 +536,15 @@ class SCTPStream extends MessageDuplex {
   _owner () { return this.socket }
 
   _messageInfo (ppid) { return { ppid } }
+
+  // A stream nobody has started reading, on a socket whose messages are read
+  // (its 'data' or 'message'), holds copies of what the application already
+  // had from the socket: typically a stream created only to send on. Buffering
+  // them would count against the receive window and stall the association.
+  _readElsewhere () {
+    const s = this.socket
+    return s.readableFlowing === true || s.listenerCount('message') > 0
+  }
 
   // end(): reset our outgoing side (RFC 6525); the peer's stream sees 'end'
   // after everything written before it.
