@@ -75,8 +75,12 @@ pub struct Assoc {
     /// Our own tag, from our INIT / INIT ACK: what a packet with the T bit is checked
     /// against in reverse (see `Endpoint::reflected`).
     pub local_tag: Option<u32>,
-    /// The tag of our own INIT, given up in an INIT collision (see `Endpoint::collide`).
-    pub yielded_tag: Option<u32>,
+    /// Our own client handshake, set aside in an INIT collision while this
+    /// association serves the peer's INIT (see `Endpoint::collide`), with its tag.
+    pub parked: Option<(AssociationHandle, Association, u32)>,
+    /// The peer's answer to the parked handshake, and when to take it up if the
+    /// served one has not completed by then (see `Endpoint::collide`).
+    pub parked_reply: Option<(Instant, Vec<u8>)>,
     /// The peer's last Cumulative TSN Ack of our DATA (see `nudge`).
     peer_cum: Option<u32>,
     /// Copies of DATA in flight, to send again if lost again (see `recovery`).
@@ -164,7 +168,8 @@ impl Assoc {
             data_packets: 0,
             peer_tag: None,
             local_tag: None,
-            yielded_tag: None,
+            parked: None,
+            parked_reply: None,
             peer_cum: None,
             recovery: Recovery::default(),
             recoverable: recovery::Eligible::default(),
@@ -737,7 +742,8 @@ impl Assoc {
 
     /// The earliest moment this association needs `handle_timeout`.
     pub fn next_deadline(&self) -> Option<Instant> {
-        [self.proto.poll_timeout(), self.deadline, self.hb_due].into_iter().flatten().min()
+        let parked = self.parked_reply.as_ref().map(|(at, _)| *at);
+        [self.proto.poll_timeout(), self.deadline, self.hb_due, parked].into_iter().flatten().min()
     }
 
     fn on_connected(&mut self, now: Instant, out: &mut Out) {

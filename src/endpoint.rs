@@ -12,7 +12,7 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::cell::RefCell;
 use std::panic::{self, catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Once};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use sctp_proto::{ClientConfig, DatagramEvent, Endpoint as ProtoEndpoint, EndpointConfig, EndpointEvent, ServerConfig};
@@ -61,6 +61,10 @@ const PEER: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 5
 /// two turns behind its INIT found its handshake evicted).
 pub const MAX_HANDSHAKING: usize = 4096;
 
+/// How long a served handshake (see `Endpoint::collide`) may take to complete
+/// after the peer answered our own INIT, before ours is taken back up.
+const PARKED_GRACE: Duration = Duration::from_millis(500);
+
 /// Counters of what arrived and what was done with it.
 #[derive(Default, Debug, Clone, Copy)]
 pub struct Counters {
@@ -92,6 +96,12 @@ pub struct Endpoint {
     by_handle: HashMap<usize, u32>,
     /// INIT collisions met (see `collide`).
     pub collisions: u64,
+    /// Associations holding an answer to a parked handshake (see `collide`).
+    parked: Vec<u32>,
+    /// Our own associations not yet established, by (local, remote) port: what
+    /// an INIT is checked against for a collision (one look-up, not a scan: a
+    /// flood of INITs meets thousands of handshakes).
+    connecting: HashMap<(u16, u16), u32>,
     /// Initiate tags of incoming handshakes, so that a retransmitted INIT still reaches its association.
     init_tags: HashMap<u32, u32>,
     /// The same handshakes oldest first, for eviction; entries of handshakes
@@ -104,9 +114,6 @@ pub struct Endpoint {
     next_id: u32,
     /// Associations holding a SACK for the next pump (see `Assoc::transmit`).
     holding: Vec<u32>,
-    /// Our own INIT tags of associations that yielded in an INIT collision
-    /// (see `collide`): the peer's INIT ACK to that INIT is expected, not out of the blue.
-    yielded: std::collections::HashSet<u32>,
     /// The last statistics of associations whose 'close' JavaScript has not
     /// read yet: it reads them once, as it takes the event (see `stats`).
     final_stats: HashMap<u32, Stats>,
@@ -134,13 +141,14 @@ impl Endpoint {
             init_tags: HashMap::new(),
             handshakes: VecDeque::new(),
             collisions: 0,
+            parked: Vec::new(),
+            connecting: HashMap::new(),
             listeners: HashMap::new(),
             timers: BTreeSet::new(),
             dirty: Vec::new(),
             next_id: 1,
             holding: Vec::new(),
             final_stats: HashMap::new(),
-            yielded: std::collections::HashSet::new(),
             more_coming: false,
             counters: Counters::default(),
             out: Out::default(),
@@ -168,7 +176,9 @@ impl Endpoint {
         let mut client = ClientConfig::new();
         client.transport = cfg.transport();
         let (handle, proto) = self.proto.connect(client, PEER).map_err(|e| e.to_string())?;
+        let ports = (cfg.local_port as u16, cfg.remote_port as u16);
         let id = self.add(handle, proto, cfg, false, now);
+        self.connecting.insert(ports, id);
         Ok(id)
     }
 
@@ -278,6 +288,15 @@ impl Endpoint {
             }
             Ok(Some((handle, DatagramEvent::AssociationEvent(ev)))) => {
                 let Some(&id) = self.by_handle.get(&handle.0) else { return };
+                if let Some(a) = self.assocs.get_mut(&id).filter(|a| a.parked.as_ref().is_some_and(|p| p.0 == handle)) {
+                    // The answer to our own INIT: kept until `PARKED_GRACE` says whether it is needed.
+                    if a.parked_reply.is_none() {
+                        a.parked_reply = Some((now + PARKED_GRACE, pkt.to_vec()));
+                        self.parked.push(id);
+                        self.dirty.push(id);
+                    }
+                    return;
+                }
                 let Some(a) = self.assocs.get_mut(&id) else { return };
                 let screened;
                 let (pkt, ev) = match repair::screen_data(pkt, &a.window()) {
@@ -405,21 +424,23 @@ impl Endpoint {
 
     /// Our own association to the INIT's ports that is still in COOKIE-WAIT.
     fn colliding(&self, h: &wire::Header) -> Option<u32> {
-        self.assocs
-            .values()
-            .find(|a| !a.incoming && a.awaiting_init_ack() && a.local_port == h.dst_port && a.remote_port == h.src_port)
-            .map(|a| a.id)
+        let &id = self.connecting.get(&(h.dst_port, h.src_port))?;
+        self.assocs.get(&id).filter(|a| a.awaiting_init_ack()).map(|a| a.id)
     }
 
     /// Both ends sent INIT (WebRTC always does; RFC 9260 §5.2.1). The answer the
     /// RFC asks for, an INIT ACK from our COOKIE-WAIT association, sctp-proto
     /// cannot give: it routes a tag-0 packet only to server associations. So
     /// the side whose own Initiate Tag is the lower yields: its association
-    /// becomes the server of the peer's INIT (same id for JavaScript), and
-    /// the peer's INIT ACK to its own INIT is ignored. The other side drops the
-    /// peer's INIT and completes its own handshake with the INIT ACK that comes.
-    /// Two of us thus agree on one handshake, and a peer that answers as the
-    /// RFC says (usrsctp, dcSCTP) completes whichever handshake we keep.
+    /// becomes the server of the peer's INIT (same id for JavaScript), its own
+    /// client handshake set aside; the other side drops the peer's INIT and
+    /// completes its own handshake with the INIT ACK that comes. Two of us thus
+    /// agree on one handshake. A peer that answers as the RFC says (dcSCTP,
+    /// usrsctp) also answers our own INIT; the served handshake then completes
+    /// within its round trip and ours is dropped. If it has not completed
+    /// `PARKED_GRACE` after the INIT ACK to our own INIT came — the INIT that
+    /// made us yield was forged — our own handshake is taken back up with that
+    /// INIT ACK (`unpark`): a blind INIT cannot hijack a handshake.
     fn collide(&mut self, id: u32, pkt: &[u8], now: Instant) {
         self.collisions += 1;
         let Some(init) = wire::chunks(pkt).next().filter(|c| c.typ == wire::CT_INIT).and_then(|c| wire::init_info(c.value)) else { return };
@@ -434,17 +455,27 @@ impl Endpoint {
         let old = a.handle;
         let routed = catch_unwind(AssertUnwindSafe(|| self.proto.handle(now, PEER, None, None, Bytes::copy_from_slice(pkt))));
         let Ok(Some((handle, DatagramEvent::NewAssociation(proto)))) = routed else { return };
-        self.proto.handle_event(old, EndpointEvent::drained());
-        self.by_handle.remove(&old.0);
         self.by_handle.insert(handle.0, id);
-        self.yielded.insert(ours);
         let a = self.assocs.get_mut(&id).expect("looked up above");
+        let client = std::mem::replace(&mut a.proto, proto);
+        a.parked = Some((old, client, ours));
         a.handle = handle;
-        a.proto = proto;
         a.local_tag = None;
-        a.yielded_tag = Some(ours);
         a.observe_in(pkt, now, &mut self.out);
         self.dirty.push(id);
+    }
+
+    /// A packet for the client handshake set aside in `collide` (the INIT ACK
+    /// to our own INIT): it becomes the association again, the served one is dropped.
+    fn unpark(&mut self, id: u32) {
+        let Some(a) = self.assocs.get_mut(&id) else { return };
+        let Some((handle, client, tag)) = a.parked.take() else { return };
+        let served = std::mem::replace(&mut a.handle, handle);
+        drop(std::mem::replace(&mut a.proto, client));
+        a.local_tag = Some(tag);
+        a.peer_tag = None; // the INIT ACK now arriving says it
+        self.by_handle.remove(&served.0);
+        self.proto.handle_event(served, EndpointEvent::drained());
     }
 
     /// Drops the oldest incoming association still in its handshake, silently
@@ -475,9 +506,6 @@ impl Endpoint {
             return;
         }
         self.counters.out_of_the_blue += 1;
-        if self.yielded.contains(&h.vtag) {
-            return; // the INIT ACK to an INIT we gave up in a collision
-        }
         let types: Vec<u8> = wire::chunks(pkt).map(|c| c.typ).collect();
         let silent = [wire::CT_ABORT, wire::CT_SHUTDOWN_COMPLETE, wire::CT_ERROR];
         if types.is_empty() || types.iter().any(|t| silent.contains(t)) || h.vtag == 0 {
@@ -577,6 +605,24 @@ impl Endpoint {
                 self.dirty.push(id);
             }
         }
+        // Served handshakes that did not complete in time: our own is taken back up.
+        let mut due = Vec::new();
+        if !self.parked.is_empty() {
+            let assocs = &self.assocs;
+            self.parked.retain(|id| match assocs.get(id).and_then(|a| a.parked_reply.as_ref().filter(|_| !a.connected)) {
+                Some((at, _)) if *at <= now => {
+                    due.push(*id);
+                    false
+                }
+                Some(_) => true,
+                None => false,
+            });
+        }
+        for id in due {
+            let Some((_, reply)) = self.assocs.get_mut(&id).and_then(|a| a.parked_reply.take()) else { continue };
+            self.unpark(id);
+            self.input(now, &reply);
+        }
         let mut dirty = std::mem::take(&mut self.dirty);
         dirty.sort_unstable();
         dirty.dedup();
@@ -589,6 +635,17 @@ impl Endpoint {
             }
             if a.holding() {
                 self.holding.push(id);
+            }
+            if a.connected && !a.incoming && !self.connecting.is_empty() && self.connecting.get(&(a.local_port, a.remote_port)) == Some(&id) {
+                self.connecting.remove(&(a.local_port, a.remote_port));
+            }
+            if a.connected && a.parked.is_some() {
+                // The served handshake won: our own is given up for good.
+                a.parked_reply = None;
+                if let Some((parked, _, _)) = a.parked.take() {
+                    self.by_handle.remove(&parked.0);
+                    self.proto.handle_event(parked, EndpointEvent::drained());
+                }
             }
             self.counters.invalid_stream_messages += u64::from(std::mem::take(&mut a.discarded));
             // Only handshakes count against MAX_HANDSHAKING (empty in steady state).
@@ -646,8 +703,12 @@ impl Endpoint {
             self.timers.remove(&(old, id));
         }
         self.by_handle.remove(&a.handle.0);
-        if let Some(t) = a.yielded_tag {
-            self.yielded.remove(&t);
+        if self.connecting.get(&(a.local_port, a.remote_port)) == Some(&id) {
+            self.connecting.remove(&(a.local_port, a.remote_port));
+        }
+        if let Some((parked, _, _)) = a.parked {
+            self.by_handle.remove(&parked.0);
+            self.proto.handle_event(parked, EndpointEvent::drained());
         }
         if let Some(tag) = a.peer_tag {
             if self.init_tags.get(&tag) == Some(&id) {

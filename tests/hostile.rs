@@ -620,3 +620,28 @@ fn a_shutdown_after_a_rejected_chunk_still_gets_its_shutdown_ack() {
         }
     }
 }
+
+/// A forged INIT that crosses ours (the ports are all a blind attacker needs)
+/// made us yield in the INIT collision and drop our own handshake: the real
+/// peer's INIT ACK then found nothing. Our handshake is set aside, not dropped.
+#[test]
+fn a_blind_init_crossing_ours_does_not_hijack_the_handshake() {
+    let mut p = Pair::new();
+    let id = p.a.connect(cfg(5001, 5000), p.now).unwrap();
+    p.a.pump(p.now);
+    let init = p.a.take_out(); // our INIT, held back for a moment
+    // The attacker's INIT, with the highest tag: we yield to it.
+    p.a.input(p.now, &packet(5000, 5001, 0, &[&init_chunk(0xffff_ffff, 65536, 4, 4, 7)]));
+    assert_eq!(p.a.collisions, 1);
+    p.a.pump(p.now);
+    let _answer_to_attacker = p.a.take_out();
+    common::deliver(&init, &mut p.b, p.now);
+    p.drive();
+    assert!(p.seen_a.kinds().is_empty(), "the served (forged) handshake gets its grace");
+    p.advance(Duration::from_millis(700));
+    assert!(p.seen_a.events.iter().any(|e| e.kind == "connect" && e.assoc == id), "{:?}", p.seen_a.kinds());
+    assert!(p.seen_b.kinds().contains(&"connect"));
+    p.a.send(id, 0, 51, false, (0, 0), b"still ours").unwrap();
+    p.advance(Duration::from_millis(300));
+    assert_eq!(p.seen_b.payloads(), [b"still ours".to_vec()]);
+}
