@@ -364,39 +364,44 @@ test('usrsctp: PR-SCTP with maxPacketLifeTime through a lossy transport, no stal
 
 // --- per-message reliability --------------------------------------------------
 
-test('send() options override the stream per message: reliable:true on a maxRetransmits:0 stream over a lossy link delivers every such message, in order', { timeout: 30000 }, async () => {
+// A connected pair (4 streams each way) over an emulated link that loses
+// `loss` of the packets both ways, with fast timers; everything closed after `fn`.
+async function overLossyLink (seed, loss, fn) {
   const { emulatedPair } = require('../lib/emulator')
   const saved = sctp.defaults()
   sctp.defaults({ rto_initial: 100, rto_min: 50, rto_max: 400 })
-  const link = emulatedPair({ seed: 5, loss: 0.1 })
+  const link = emulatedPair({ seed, loss })
+  let p
   try {
-    const { server, client, sock } = await connectedPair(link[0], link[1], { listen: { OS: 4, MIS: 4 }, client: { OS: 4, MIS: 4 } })
-    const lossy = client.createStream(1, { ppid: 53, unordered: true, maxRetransmits: 0 })
-    assert.throws(() => lossy.send('x', { reliable: true, maxRetransmits: 1 }), { code: 'ERR_INVALID_ARG_VALUE' })
-    assert.throws(() => lossy.send('x', { ppid: 3, maxPacketLifeTime: 100 }), { code: 'ERR_SCTP_PPID_WITH_PARTIAL_RELIABILITY' })
-    assert.throws(() => lossy.send('x', { priority: 1 }), { code: 'ERR_INVALID_ARG_VALUE' })
-    lossy.send('ok', { ppid: 3, reliable: true }) // any PPID once reliable
-    const got = { reliable: [], lossy: 0 }
-    sock.on('message', (data, { ppid }) => {
-      if (ppid === 50) got.reliable.push(data.readUInt32BE(0))
-      else got.lossy++
-    })
-    for (let k = 0; k < 200; k++) {
-      lossy.send(pattern(k, 600)) // unordered, no retransmission: some lost
-      lossy.send(pattern(k, 4), { ppid: 50, unordered: false, reliable: true })
-    }
-    const deadline = Date.now() + 20000
-    while (got.reliable.length < 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
-    assert.deepEqual(got.reliable, Array.from({ length: 200 }, (_, k) => k), 'every reliable message, in order')
-    assert.ok(got.lossy < 200, `${got.lossy} of 200 unreliable messages arrived (the link lost some)`)
-    sock.destroy()
-    client.destroy()
-    server.close()
+    p = await connectedPair(link[0], link[1], { listen: { OS: 4, MIS: 4 }, client: { OS: 4, MIS: 4 } })
+    await fn(p)
   } finally {
+    if (p) { p.sock.destroy(); p.client.destroy(); p.server.close() }
     link.destroy()
     sctp.defaults(saved)
   }
-})
+}
+
+test('send() options override the stream per message: reliable:true on a maxRetransmits:0 stream over a lossy link delivers every such message, in order', { timeout: 30000 }, () => overLossyLink(5, 0.1, async ({ client, sock }) => {
+  const lossy = client.createStream(1, { ppid: 53, unordered: true, maxRetransmits: 0 })
+  assert.throws(() => lossy.send('x', { reliable: true, maxRetransmits: 1 }), { code: 'ERR_INVALID_ARG_VALUE' })
+  assert.throws(() => lossy.send('x', { ppid: 3, maxPacketLifeTime: 100 }), { code: 'ERR_SCTP_PPID_WITH_PARTIAL_RELIABILITY' })
+  assert.throws(() => lossy.send('x', { priority: 1 }), { code: 'ERR_INVALID_ARG_VALUE' })
+  lossy.send('ok', { ppid: 3, reliable: true }) // any PPID once reliable
+  const got = { reliable: [], lossy: 0 }
+  sock.on('message', (data, { ppid }) => {
+    if (ppid === 50) got.reliable.push(data.readUInt32BE(0))
+    else got.lossy++
+  })
+  for (let k = 0; k < 200; k++) {
+    lossy.send(pattern(k, 600)) // unordered, no retransmission: some lost
+    lossy.send(pattern(k, 4), { ppid: 50, unordered: false, reliable: true })
+  }
+  const deadline = Date.now() + 20000
+  while (got.reliable.length < 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.deepEqual(got.reliable, Array.from({ length: 200 }, (_, k) => k), 'every reliable message, in order')
+  assert.ok(got.lossy < 200, `${got.lossy} of 200 unreliable messages arrived (the link lost some)`)
+}))
 
 test('maxPacketLifeTime: 0 sends each message once (webrtc-pc allows it; a lifetime of 0 used to expire before sending)', { timeout: 15000 }, async () => {
   const [ta, tb] = sctp.duplexPair()
@@ -413,30 +418,17 @@ test('maxPacketLifeTime: 0 sends each message once (webrtc-pc allows it; a lifet
   server.close()
 })
 
-test('maxRetransmits with any PPID (0, 3) over a lossy link: every message that arrives carries its own PPID and bytes', { timeout: 30000 }, async () => {
-  const { emulatedPair } = require('../lib/emulator')
-  const saved = sctp.defaults()
-  sctp.defaults({ rto_initial: 100, rto_min: 50, rto_max: 400 })
-  const link = emulatedPair({ seed: 11, loss: 0.1 })
-  try {
-    const { server, client, sock } = await connectedPair(link[0], link[1], { listen: { OS: 4, MIS: 4 }, client: { OS: 4, MIS: 4 } })
-    const zero = client.createStream(1, { ppid: 0, maxRetransmits: 0 })
-    const m3ua = client.createStream(2, { ppid: 3, unordered: true, maxRetransmits: 1 })
-    const got = []
-    sock.on('message', (data, { streamId, ppid }) => got.push({ streamId, ppid, k: data.readUInt32BE(0), ok: data.equals(pattern(data.readUInt32BE(0), data.length)) }))
-    for (let k = 0; k < 300; k++) (k % 2 ? m3ua : zero).write(pattern(k, 200 + (k % 7) * 300))
-    client.createStream(3, { ppid: 7 }).write(pattern(9999, 10)) // reliable, last: once it is in, the rest is settled
-    const deadline = Date.now() + 20000
-    while (!got.some((m) => m.streamId === 3) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    const wrong = got.filter((m) => !m.ok || m.ppid !== { 1: 0, 2: 3, 3: 7 }[m.streamId] || (m.streamId !== 3 && m.k % 2 !== m.streamId - 1))
-    assert.deepEqual(wrong, [])
-    assert.ok(got.length > 150 && got.length < 301, `${got.length} of 301 arrived`)
-    sock.destroy()
-    client.destroy()
-    server.close()
-  } finally {
-    link.destroy()
-    sctp.defaults(saved)
-  }
-})
+test('maxRetransmits with any PPID (0, 3) over a lossy link: every message that arrives carries its own PPID and bytes', { timeout: 30000 }, () => overLossyLink(11, 0.1, async ({ client, sock }) => {
+  const zero = client.createStream(1, { ppid: 0, maxRetransmits: 0 })
+  const m3ua = client.createStream(2, { ppid: 3, unordered: true, maxRetransmits: 1 })
+  const got = []
+  sock.on('message', (data, { streamId, ppid }) => got.push({ streamId, ppid, k: data.readUInt32BE(0), ok: data.equals(pattern(data.readUInt32BE(0), data.length)) }))
+  for (let k = 0; k < 300; k++) (k % 2 ? m3ua : zero).write(pattern(k, 200 + (k % 7) * 300))
+  client.createStream(3, { ppid: 7 }).write(pattern(9999, 10)) // reliable, last: once it is in, the rest is settled
+  const deadline = Date.now() + 20000
+  while (!got.some((m) => m.streamId === 3) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const wrong = got.filter((m) => !m.ok || m.ppid !== { 1: 0, 2: 3, 3: 7 }[m.streamId] || (m.streamId !== 3 && m.k % 2 !== m.streamId - 1))
+  assert.deepEqual(wrong, [])
+  assert.ok(got.length > 150 && got.length < 301, `${got.length} of 301 arrived`)
+}))
