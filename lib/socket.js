@@ -75,8 +75,12 @@ class MessageDuplex extends Duplex {
     this._owner()._sendOn(this, this.stream_id, ppid, unordered, rel, chunk, cb)
   }
 
-  // The consumer wants more: what it read reopens the peer's window.
-  _read () { this._owner()._reportHeld() }
+  // The consumer wants more: what it read reopens the peer's window. Called
+  // per message while flowing, so only when something was reported held.
+  _read () {
+    const s = this._owner()
+    if (s._held > 0) s._reportHeld()
+  }
 
   // Bytes of this stream queued in SCTP and not yet acknowledged.
   get bufferedAmount () {

@@ -249,18 +249,11 @@ impl Assoc {
                         for chunk in self.recovery.on_sack(cum, &recovery::gap_blocks(c.value), highest) {
                             if let Some(tag) = self.peer_tag {
                                 self.pending_out.push(wire::packet_with_chunk(self.local_port, self.remote_port, tag, &chunk));
-                                }
+                            }
                         }
                         self.peer_cum = Some(cum);
                         self.ppids.acked(cum);
                         self.rtt_acked(cum, now);
-                    }
-                }
-                wire::CT_SHUTDOWN if self.connected => {
-                    self.peer_shutdown_ack = wire::sack_cum_tsn(c.value).or(self.peer_shutdown_ack);
-                    if !self.peer_shutdown && !self.shutdown_wanted {
-                        self.peer_shutdown = true;
-                        out.events.push(Event::new("end", self.id));
                     }
                 }
                 // The peer resets streams (a data channel closes): sctp-proto answers
@@ -276,9 +269,14 @@ impl Assoc {
                     }
                 }
                 wire::CT_SHUTDOWN_COMPLETE => self.got_shutdown_complete = true,
-                wire::CT_SHUTDOWN | wire::CT_SHUTDOWN_ACK if !self.peer_shutdown && !self.shutdown_wanted => {
-                    self.peer_shutdown = true;
-                    out.events.push(Event::new("end", self.id));
+                wire::CT_SHUTDOWN | wire::CT_SHUTDOWN_ACK => {
+                    if c.typ == wire::CT_SHUTDOWN && self.connected {
+                        self.peer_shutdown_ack = wire::sack_cum_tsn(c.value).or(self.peer_shutdown_ack);
+                    }
+                    if !self.peer_shutdown && !self.shutdown_wanted {
+                        self.peer_shutdown = true;
+                        out.events.push(Event::new("end", self.id));
+                    }
                 }
                 _ => {}
             }
@@ -367,7 +365,7 @@ impl Assoc {
                 // Abandoned (PR-SCTP): not to be sent again by `recovery`.
                 wire::CT_FORWARD_TSN => {
                     if let Some(cum) = wire::sack_cum_tsn(c.value) {
-                        self.recovery.abandoned_through(cum);
+                        self.recovery.forget_through(cum);
                     }
                 }
                 wire::CT_SACK => {

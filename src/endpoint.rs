@@ -98,9 +98,9 @@ pub struct Endpoint {
     pub collisions: u64,
     /// Associations holding an answer to a parked handshake (see `collide`).
     parked: Vec<u32>,
-    /// Our own associations not yet established, by (local, remote) port: what
-    /// an INIT is checked against for a collision (one look-up, not a scan: a
-    /// flood of INITs meets thousands of handshakes).
+    /// Our own associations by (local, remote) port, from `connect` until they
+    /// end: what an INIT is checked against for a collision (one look-up, not a
+    /// scan: a flood of INITs meets thousands of handshakes).
     connecting: HashMap<(u16, u16), u32>,
     /// Initiate tags of incoming handshakes, so that a retransmitted INIT still reaches its association.
     init_tags: HashMap<u32, u32>,
@@ -474,8 +474,13 @@ impl Endpoint {
         drop(std::mem::replace(&mut a.proto, client));
         a.local_tag = Some(tag);
         a.peer_tag = None; // the INIT ACK now arriving says it
-        self.by_handle.remove(&served.0);
-        self.proto.handle_event(served, EndpointEvent::drained());
+        self.forget_handle(served);
+    }
+
+    /// An sctp-proto association the driver is done with: unrouted and freed.
+    fn forget_handle(&mut self, handle: sctp_proto::AssociationHandle) {
+        self.by_handle.remove(&handle.0);
+        self.proto.handle_event(handle, EndpointEvent::drained());
     }
 
     /// Drops the oldest incoming association still in its handshake, silently
@@ -488,7 +493,7 @@ impl Endpoint {
             self.counters.evicted_handshakes += 1;
             match self.assocs.get_mut(&id) {
                 Some(a) if !a.connected => {
-                    a.ending = Some(crate::assoc::Ending::LocalAbort);
+                    a.ending = Some(Ending::LocalAbort);
                     self.finish(id);
                 }
                 _ => {
@@ -636,17 +641,8 @@ impl Endpoint {
             if a.holding() {
                 self.holding.push(id);
             }
-            if a.connected && !a.incoming && !self.connecting.is_empty() && self.connecting.get(&(a.local_port, a.remote_port)) == Some(&id) {
-                self.connecting.remove(&(a.local_port, a.remote_port));
-            }
-            if a.connected && a.parked.is_some() {
-                // The served handshake won: our own is given up for good.
-                a.parked_reply = None;
-                if let Some((parked, _, _)) = a.parked.take() {
-                    self.by_handle.remove(&parked.0);
-                    self.proto.handle_event(parked, EndpointEvent::drained());
-                }
-            }
+            // The served handshake won (see `collide`): our own is given up for good.
+            let given_up = if a.connected { a.parked_reply = None; a.parked.take() } else { None };
             self.counters.invalid_stream_messages += u64::from(std::mem::take(&mut a.discarded));
             // Only handshakes count against MAX_HANDSHAKING (empty in steady state).
             if a.connected && !self.init_tags.is_empty() {
@@ -667,6 +663,9 @@ impl Endpoint {
                     }
                     a.armed = next;
                 }
+            }
+            if let Some((handle, _, _)) = given_up {
+                self.forget_handle(handle);
             }
         }
         dirty.clear();
@@ -707,8 +706,7 @@ impl Endpoint {
             self.connecting.remove(&(a.local_port, a.remote_port));
         }
         if let Some((parked, _, _)) = a.parked {
-            self.by_handle.remove(&parked.0);
-            self.proto.handle_event(parked, EndpointEvent::drained());
+            self.forget_handle(parked);
         }
         if let Some(tag) = a.peer_tag {
             if self.init_tags.get(&tag) == Some(&id) {

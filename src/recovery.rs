@@ -106,12 +106,9 @@ impl Recovery {
         }
     }
 
-    /// Our FORWARD TSN: everything up to `cum` is abandoned, not to be sent again.
-    pub fn abandoned_through(&mut self, cum: u32) {
-        self.forget_through(cum);
-    }
-
-    fn forget_through(&mut self, cum: u32) {
+    /// Everything up to `cum` is acknowledged, or abandoned by our FORWARD TSN:
+    /// not to be sent again.
+    pub fn forget_through(&mut self, cum: u32) {
         while self.sent.front().is_some_and(|s| !wire::tsn_after(s.tsn, cum)) {
             let s = self.sent.pop_front().expect("checked");
             self.bytes -= s.chunk.len();

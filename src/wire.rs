@@ -269,22 +269,15 @@ fn sack_chunk(cum_tsn: u32, a_rwnd: u32) -> [u8; 16] {
 
 /// A SACK packet with no gaps: a window update.
 pub fn sack_packet(src_port: u16, dst_port: u16, vtag: u32, cum_tsn: u32, a_rwnd: u32) -> Vec<u8> {
-    let mut p = packet_header(src_port, dst_port, vtag);
-    p.extend_from_slice(&sack_chunk(cum_tsn, a_rwnd));
-    set_checksum(&mut p);
-    p
+    packet_with_chunk(src_port, dst_port, vtag, &sack_chunk(cum_tsn, a_rwnd))
 }
 
 /// ERROR with an Invalid Stream Identifier cause (RFC 9260 §3.3.10.1).
 pub fn invalid_stream_packet(src_port: u16, dst_port: u16, vtag: u32, stream: u16) -> Vec<u8> {
-    let mut p = packet_header(src_port, dst_port, vtag);
-    p.extend_from_slice(&[CT_ERROR, 0, 0, 12]);
-    p.extend_from_slice(&CAUSE_INVALID_STREAM.to_be_bytes());
-    p.extend_from_slice(&8u16.to_be_bytes());
-    p.extend_from_slice(&stream.to_be_bytes());
-    p.extend_from_slice(&[0, 0]);
-    set_checksum(&mut p);
-    p
+    let [c0, c1] = CAUSE_INVALID_STREAM.to_be_bytes();
+    let [s0, s1] = stream.to_be_bytes();
+    // Chunk header, then the cause: code, length 8, stream id, 2 reserved bytes.
+    packet_with_chunk(src_port, dst_port, vtag, &[CT_ERROR, 0, 0, 12, c0, c1, 0, 8, s0, s1, 0, 0])
 }
 
 fn heartbeat_info(value: &[u8]) -> Option<&[u8]> {
@@ -355,29 +348,20 @@ pub fn packet_with_chunk(src_port: u16, dst_port: u16, vtag: u32, chunk: &[u8]) 
 /// receiver discards it and SACKs at once (RFC 9260 §6.2; the I bit of RFC 7053
 /// says so too, for a receiver that would otherwise wait).
 pub fn duplicate_data_packet(src_port: u16, dst_port: u16, vtag: u32, tsn: u32) -> Vec<u8> {
-    let mut p = packet_header(src_port, dst_port, vtag);
-    p.extend_from_slice(&[CT_DATA, DATA_FLAG_BEGIN | DATA_FLAG_END | DATA_FLAG_IMMEDIATE, 0, 17]);
-    p.extend_from_slice(&tsn.to_be_bytes());
-    p.extend_from_slice(&[0; 8]); // stream 0, SSN 0, PPID 0
-    p.extend_from_slice(&[0, 0, 0, 0]); // one byte of payload, padded
-    set_checksum(&mut p);
-    p
+    let [t0, t1, t2, t3] = tsn.to_be_bytes();
+    let flags = DATA_FLAG_BEGIN | DATA_FLAG_END | DATA_FLAG_IMMEDIATE;
+    // Chunk header, TSN, stream 0, SSN 0, PPID 0, one byte of payload.
+    packet_with_chunk(src_port, dst_port, vtag, &[CT_DATA, flags, 0, 17, t0, t1, t2, t3, 0, 0, 0, 0, 0, 0, 0, 0, 0])
 }
 
 /// SHUTDOWN ACK (RFC 9260 §3.3.9).
 pub fn shutdown_ack_packet(src_port: u16, dst_port: u16, vtag: u32) -> Vec<u8> {
-    let mut p = packet_header(src_port, dst_port, vtag);
-    p.extend_from_slice(&[CT_SHUTDOWN_ACK, 0, 0, 4]);
-    set_checksum(&mut p);
-    p
+    packet_with_chunk(src_port, dst_port, vtag, &[CT_SHUTDOWN_ACK, 0, 0, 4])
 }
 
 /// SHUTDOWN COMPLETE with the T bit, the answer to an out-of-the-blue SHUTDOWN ACK (RFC 9260 §8.4 rule 5).
 pub fn shutdown_complete_packet(src_port: u16, dst_port: u16, vtag: u32) -> Vec<u8> {
-    let mut p = packet_header(src_port, dst_port, vtag);
-    p.extend_from_slice(&[CT_SHUTDOWN_COMPLETE, FLAG_T, 0, 4]);
-    set_checksum(&mut p);
-    p
+    packet_with_chunk(src_port, dst_port, vtag, &[CT_SHUTDOWN_COMPLETE, FLAG_T, 0, 4])
 }
 
 fn packet_header(src_port: u16, dst_port: u16, vtag: u32) -> Vec<u8> {
