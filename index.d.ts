@@ -295,10 +295,6 @@ export interface Defaults {
   max_init_retransmits: number
   /** Consecutive retransmission timeouts (or unanswered heartbeats) before 'error' ETIMEDOUT. */
   association_max_retrans: number
-  /** Accepted, not honoured: sctp-proto's delayed-ACK timer is a fixed 200 ms. */
-  sack_timeout: number
-  /** Accepted, not honoured by sctp-proto. */
-  sack_freq: number
   /** Idle time before a HEARTBEAT, ms; 0 = none. */
   hb_interval: number
   /** How long an incoming association may wait for its COOKIE ECHO, ms. */

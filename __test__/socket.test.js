@@ -517,12 +517,23 @@ test('a process with an association that fails its handshake exits by itself', {
   assert.equal(out, 'ETIMEDOUT\n')
 })
 
+test('sack_timeout and sack_freq are refused with the reason, not accepted and ignored', () => {
+  for (const name of ['sack_timeout', 'sack_freq']) {
+    assert.throws(() => sctp.defaults({ [name]: 2 }), (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_VALUE' &&
+      e.message.includes(`"${name}"`) && /not supported/.test(e.message))
+    assert.equal(name in sctp.defaults(), false)
+  }
+  // The defaults a user gets: README "Timers" gives the reasons.
+  const d = sctp.defaults()
+  assert.deepEqual([d.rto_initial, d.rto_min, d.rto_max, d.association_max_retrans, d.hb_interval], [1000, 400, 2000, 10, 10000])
+})
+
 test('timers per association in connect() options, checked together; defaults() names the value to change', { timeout: 15000 }, async () => {
   const [ta] = sctp.duplexPair()
-  assert.throws(() => sctp.connect({ transport: ta, port: 5000, rto_min: 5000 }), (e) => e.code === 'ERR_OUT_OF_RANGE' && /rto_min/.test(e.message) && /rto_initial/.test(e.message))
+  assert.throws(() => sctp.connect({ transport: ta, port: 5000, rto_min: 1500 }), (e) => e.code === 'ERR_OUT_OF_RANGE' && /rto_min/.test(e.message) && /rto_initial/.test(e.message))
   assert.throws(() => sctp.connect({ transport: ta, port: 5000, rto_max: 'x' }), { code: 'ERR_INVALID_ARG_TYPE' })
   assert.throws(() => sctp.defaults({ rto_max: 500 }), (e) => /"rto_max"/.test(e.message))
-  // A silent peer: INIT retransmissions follow this association's rto_initial, not the default 3 s.
+  // A silent peer: INIT retransmissions follow this association's rto_initial, not the default 1 s.
   const started = Date.now()
   const c = sctp.connect({ transport: ta, port: 5000, rto_initial: 50, rto_min: 50, rto_max: 100, max_init_retransmits: 2 })
   const [err] = await waitFor(c, 'error', 5000)

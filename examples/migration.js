@@ -10,8 +10,9 @@ const sctp = require('sctp-native') // was: require('@nodertc/sctp')
 const dgram = require('dgram')
 const { Duplex } = require('stream')
 
-// Module defaults, named after the net.sctp sysctls (the example of @nodertc/sctp's README).
-sctp.defaults({ rto_initial: 500, rto_min: 300, rto_max: 1000, sack_timeout: 150, sack_freq: 2 })
+// Module defaults, named after the net.sctp sysctls (the example of @nodertc/sctp's
+// README, less sack_timeout and sack_freq, which sctp-native refuses: README "Timers").
+sctp.defaults({ rto_initial: 500, rto_min: 300, rto_max: 1000 })
 
 // The transport: any Duplex carrying one SCTP packet per chunk. Here a
 // hand-written one over UDP; with DTLS it is the DTLS socket (dtls.connect(...)).

@@ -21,11 +21,6 @@ const DEFAULT_MAX_MESSAGE_SIZE = 262144 // what we accept when not told otherwis
 const SDP_MAX_MESSAGE_SIZE = 65536 // RFC 8841 §6: the peer's limit when its SDP has no a=max-message-size
 const STREAMS = 65535 // RFC 8831 §6.2: ask for as many streams as SCTP has
 
-// Timers for interactive paths, as WebRTC stacks use (dcSCTP: RTO initial
-// 500 ms, minimum 400 ms; Linux TCP's minimum is 200 ms) rather than RFC 9260's
-// conservative 1 s minimum, which stalls a channel a full second per timeout.
-const WEBRTC_TIMERS = { rto_initial: 1000, rto_min: 400, rto_max: 10000 }
-
 // RFC 8832 §6: DCEP messages are ordered and fully reliable, whatever the channel is.
 const DCEP_SEND = { ppid: PPID.WEBRTC_DCEP, unordered: false, reliable: true }
 
@@ -81,8 +76,7 @@ class RTCSctpTransport extends EventTarget {
       localPort: cfg.port,
       OS: STREAMS,
       MIS: STREAMS,
-      maxMessageSize: cfg.maxMessageSize,
-      ...WEBRTC_TIMERS
+      maxMessageSize: cfg.maxMessageSize // the timers are the module defaults, chosen for WebRTC too
     })
   }
 
