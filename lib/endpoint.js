@@ -4,6 +4,7 @@
 // into one native call, coalesces writes into one flush (a microtask), keeps
 // one timer, and routes what comes back to the sockets.
 const { NativeEndpoint } = require('../binding.js')
+const { UdpTransport } = require('./udp')
 const { withCode } = require('./errors')
 const log = require('./log')
 
@@ -92,7 +93,23 @@ class Endpoint {
     }
     this.onTransportError = (err) => this.fail(err)
     this.onTransportClose = () => this.fail(null)
-    transport.on('data', this.onPacket)
+    // The native UDP path: Rust reads and writes the socket; 'datagrams' says some wait.
+    this.udp = transport instanceof UdpTransport ? transport : null
+    this.waiting = [] // connect() calls made before the UDP socket was ready: [cfg, socket, remote]
+    this.onDatagrams = () => this.udpInput()
+    this.onUdpReady = () => {
+      if (this.dead) return
+      this.native.attachUdp(transport.native, transport.maxAssociations)
+      transport.on('datagrams', this.onDatagrams)
+      const waiting = this.waiting
+      this.waiting = []
+      for (const [cfg, socket, remote] of waiting) if (!socket.destroyed) socket._id = this.connect(cfg, socket, remote)
+      this.udpInput() // what arrived while no endpoint listened
+    }
+    if (this.udp) {
+      if (transport.native) this.onUdpReady()
+      else transport.once('ready', this.onUdpReady)
+    } else transport.on('data', this.onPacket)
     transport.on('error', this.onTransportError)
     transport.on('close', this.onTransportClose)
     transport.on('end', this.onTransportClose)
@@ -106,10 +123,16 @@ class Endpoint {
 
   // --- calls from sockets and servers -------------------------------------
 
-  connect (cfg, socket) {
+  // `remote`: the UDP peer ({ address, port }) on the native UDP path. Until
+  // its socket is ready the call waits (the socket's id is set then) and 0 is returned.
+  connect (cfg, socket, remote) {
+    if (this.udp && !this.udp.native) {
+      this.waiting.push([cfg, socket, remote])
+      return 0
+    }
     let id
     try {
-      id = this.native.connect(cfg)
+      id = remote ? this.native.connectUdp(cfg, `${remote.address} ${remote.port}`) : this.native.connect(cfg)
     } catch (err) {
       throw this.crashed(err)
     }
@@ -196,6 +219,18 @@ class Endpoint {
   flush () {
     if (this.dead) return
     this.dispatch(this.nativeFlush())
+  }
+
+  // Datagrams wait in Rust's inbox: one call feeds them all and sends the answers.
+  udpInput () {
+    if (this.dead) return
+    let timeout
+    try {
+      timeout = this.native.udpInput(io, meta)
+    } catch (err) {
+      throw this.crashed(err)
+    }
+    this.dispatch(timeout)
   }
 
   // Runs due timers, pumps, and hands over (the rest of) the output; returns the next timeout.
@@ -359,7 +394,8 @@ class Endpoint {
       : { code: 'ERR_SCTP_TRANSPORT_CLOSED', message: err ? `transport error: ${err.message}` : 'transport closed', cause: err || undefined }
     failed.add(this.transport)
     log.state('endpoint failed: %s', this.dead.message)
-    const owners = [...this.owners.values()]
+    const owners = [...this.owners.values(), ...this.waiting.map((w) => w[1])]
+    this.waiting = []
     const listeners = [...new Set(this.listeners.values())]
     // The native associations outlive a dead transport (not a crashed core): their last stats can still be read.
     if (this.dead.code !== 'ERR_SCTP_INTERNAL') for (const o of owners) o._keepStats()
@@ -396,7 +432,7 @@ class Endpoint {
   }
 
   idle () {
-    return this.owners.size === 0 && this.listeners.size === 0 && this.native.associations() === 0
+    return this.owners.size === 0 && this.listeners.size === 0 && this.waiting.length === 0 && this.native.associations() === 0
   }
 
   detach () {
@@ -404,6 +440,9 @@ class Endpoint {
     this.lingering = null
     const t = this.transport
     t.removeListener('data', this.onPacket)
+    t.removeListener('datagrams', this.onDatagrams)
+    t.removeListener('ready', this.onUdpReady)
+    if (this.udp) this.native.detachUdp()
     t.removeListener('error', this.onTransportError)
     t.removeListener('close', this.onTransportClose)
     t.removeListener('end', this.onTransportClose)
@@ -430,7 +469,12 @@ function decodeEvent (w, at) {
     if (kind === 'low') ev.amount = meta[w + 3]
   }
   const len = meta[w + 5]
-  if (len) {
+  if (len && kind === 'connect') {
+    // The UDP peer on the native UDP path: "address port".
+    const [address, port] = io.toString('latin1', at, at + len).split(' ')
+    ev.remoteAddress = address
+    ev.remoteUdpPort = Number(port)
+  } else if (len) {
     const text = io.toString('utf8', at, at + len)
     const nl = text.indexOf('\n')
     ev.code = text.slice(0, nl)

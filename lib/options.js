@@ -112,8 +112,9 @@ function flag (options, name) {
 
 function transport (options) {
   const t = options.transport
-  const ok = t && typeof t.write === 'function' && typeof t.on === 'function'
-  if (!ok) throw invalidType('transport', 'a stream.Duplex (one chunk = one SCTP packet)', t)
+  // A Duplex, or what udpTransport() returns (its packets never reach JavaScript).
+  const ok = t && typeof t.on === 'function' && (typeof t.write === 'function' || typeof t.remoteFor === 'function')
+  if (!ok) throw invalidType('transport', 'a stream.Duplex (one chunk = one SCTP packet) or a udpTransport()', t)
   return t
 }
 

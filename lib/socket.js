@@ -2,6 +2,7 @@
 // Socket: one SCTP association as a stream.Duplex with net.Socket semantics.
 // SCTPStream: one SCTP stream of it, also a Duplex. Each write() is one
 // message, each 'data' chunk one received message.
+const net = require('net')
 const { Duplex } = require('stream')
 const { Endpoint } = require('./endpoint')
 const options = require('./options')
@@ -181,6 +182,10 @@ class Socket extends MessageDuplex {
     this.connecting = false
     this.localPort = undefined
     this.remotePort = undefined
+    // Over udpTransport(), from 'connect' on: the peer's UDP address, family and port.
+    this.remoteAddress = undefined
+    this.remoteFamily = undefined
+    this.remoteUdpPort = undefined
     this.OS = undefined
     this.MIS = undefined
     this._ep = null
@@ -234,6 +239,8 @@ class Socket extends MessageDuplex {
     const remotePort = options.port(opts, 'port', true)
     const localPort = options.port(opts, 'localPort', false) || remotePort
     const cfg = options.assocConfig(opts, localPort, remotePort)
+    // Over udpTransport(): the peer's UDP address (connect() options, or the transport's peer).
+    const udp = !passive && typeof transport.remoteFor === 'function' ? transport.remoteFor(opts) : null
     Object.assign(this, options.socketOptions({ ...this._socketOpts(), ...pick(opts, ['ppid', 'stream_id', 'unordered', 'no_bundle']) }))
     if (typeof connectListener === 'function') this.once('connect', connectListener)
     this._maxMessageSize = cfg.maxMessageSize
@@ -249,7 +256,7 @@ class Socket extends MessageDuplex {
         throw withCode(Error, 'EADDRINUSE', `SCTP port ${localPort} is already listening on this transport`)
       }
     } else {
-      this._id = this._ep.connect(cfg, this)
+      this._id = this._ep.connect(cfg, this, udp)
     }
     return this
   }
@@ -446,6 +453,12 @@ class Socket extends MessageDuplex {
     this.MIS = ev.mis
     this.localPort = ev.localPort
     this.remotePort = ev.remotePort
+    if (ev.remoteAddress) {
+      // Over udpTransport(): the peer's UDP address, as net.Socket names its own.
+      this.remoteAddress = ev.remoteAddress
+      this.remoteFamily = net.isIPv6(ev.remoteAddress) ? 'IPv6' : 'IPv4'
+      this.remoteUdpPort = ev.remoteUdpPort
+    }
     for (const [stream, level] of this._userWatch) this._ep.native.watch(this._id, stream, 1, level)
     this._userWatch.clear()
     const pending = this._pendingWrites

@@ -1,6 +1,6 @@
 'use strict'
-// Transports: a dgram socket as a Duplex, and an in-memory pair.
-// Both keep one chunk = one SCTP packet.
+// The far end of a dgram socket (dtlsUdp's), and an in-memory transport pair
+// (one chunk = one SCTP packet). udpTransport() is in udp.js.
 const dns = require('dns')
 const net = require('net')
 const { Duplex } = require('stream')
@@ -52,53 +52,6 @@ function udpPeer (socket, opts) {
   return peer
 }
 
-// A UDP socket as a transport. With `port` (and `address`, default
-// 127.0.0.1, or a host name) every packet goes there; without, the first
-// datagram's sender becomes the peer. Datagrams from anyone else are dropped
-// and counted. A send that fails destroys the transport with its error.
-// `bufferSize` (default 4 MiB, 0 = leave alone) sets the kernel buffers.
-// Destroying the transport closes the socket.
-function udpTransport (socket, opts = {}) {
-  if (!socket || typeof socket.send !== 'function') throw invalidType('socket', 'a dgram.Socket', socket)
-  const peer = udpPeer(socket, opts)
-  const t = new Duplex({
-    write (chunk, encoding, cb) {
-      if (!peer.port) return cb() // no peer yet: nothing to answer
-      peer.send(chunk, cb)
-    },
-    read () {},
-    destroy (err, cb) {
-      socket.removeListener('message', onMessage)
-      try { socket.close() } catch {}
-      cb(err)
-    }
-  })
-  t.dropped = 0
-  // SCTP sends a window's worth in a burst; the default 208 KiB receive buffer
-  // drops part of it on loopback. Ask for more (the kernel caps it at rmem_max).
-  const bufferSize = opts.bufferSize === undefined ? 4 << 20 : opts.bufferSize
-  if (bufferSize) {
-    const grow = () => {
-      try {
-        socket.setRecvBufferSize(bufferSize)
-        socket.setSendBufferSize(bufferSize)
-      } catch {} // not bound yet, or the OS refuses: keep its defaults
-    }
-    grow()
-    socket.once('listening', grow)
-  }
-  const onMessage = (msg, rinfo) => {
-    if (peer.accepts(rinfo)) t.push(msg)
-    else t.dropped++
-  }
-  socket.on('message', onMessage)
-  socket.on('error', (err) => t.destroy(err))
-  socket.on('close', () => { if (!t.destroyed) t.destroy() })
-  t.address = () => socket.address()
-  t.remote = () => (peer.port ? { port: peer.port, address: peer.address } : null)
-  return t
-}
-
 // Two connected in-memory transports: what one writes the other reads, on a
 // later turn of the event loop (setImmediate), as a network would deliver it.
 function duplexPair () {
@@ -122,4 +75,4 @@ function duplexPair () {
   return [a, b]
 }
 
-module.exports = { udpTransport, udpPeer, duplexPair }
+module.exports = { udpPeer, duplexPair }

@@ -4,6 +4,7 @@
 //! its events, messages and packets into one `Out`.
 
 use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -13,7 +14,7 @@ use sctp_proto::{
 };
 
 use crate::config::AssocConfig;
-use crate::events::{Event, Out, META_FIELDS};
+use crate::events::{Event, Out, META_FIELDS, PEER};
 use crate::gaps::Gaps;
 use crate::ppid::{self, Translation};
 use crate::recovery::{self, Recovery};
@@ -66,6 +67,8 @@ pub struct Assoc {
     pub cfg: AssocConfig,
     pub local_port: u16,
     pub remote_port: u16,
+    /// Where the peer's packets come from and ours go (`PEER` over a JavaScript transport).
+    pub remote: SocketAddr,
     pub incoming: bool,
     pub connected: bool,
     /// DATA-carrying packets received, for SACKing every second one.
@@ -160,6 +163,7 @@ impl Assoc {
             id,
             handle,
             proto,
+            remote: PEER,
             local_port: cfg.local_port as u16,
             remote_port: cfg.remote_port as u16,
             cfg,
@@ -763,6 +767,7 @@ impl Assoc {
         e.mis = Some(mis);
         e.local_port = Some(u32::from(self.local_port));
         e.remote_port = Some(u32::from(self.remote_port));
+        e.remote = (self.remote != PEER).then_some(self.remote);
         out.events.push(e);
     }
 
@@ -841,6 +846,8 @@ impl Assoc {
 
     fn classify(&self, reason: AssociationError) -> Ending {
         match reason {
+            // An ABORT answering our INIT is TCP's RST to a SYN: nobody listens, or the server is full.
+            _ if self.peer_abort && !self.connected && !self.incoming => Ending::Error("ECONNREFUSED", "the peer refused the association (ABORT)".into()),
             _ if self.peer_abort => Ending::Error("ECONNRESET", "association aborted by peer".into()),
             _ if self.got_shutdown_complete => Ending::Graceful,
             // After the peer's SHUTDOWN, graceful only if it had all we sent (its

@@ -5,15 +5,20 @@
 //! into Node; the endpoint additionally contains a panic to the association
 //! that raised it.
 
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Instant;
 
-use napi::bindgen_prelude::{BufferSlice, Uint32ArraySlice};
+use napi::bindgen_prelude::{BufferSlice, Function, Uint32ArraySlice};
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi_derive::napi;
 
 use crate::assoc::Stats;
 use crate::config::AssocConfig;
 use crate::endpoint::{Counters, Endpoint};
-use crate::events::{Cursor, HEAD};
+use crate::events::{Cursor, HEAD, PEER};
+use crate::udp::{Inbox, Udp};
 
 #[napi(object)]
 pub struct EndpointStats {
@@ -37,6 +42,69 @@ pub struct NativeEndpoint {
     /// How much of `inner.out` JavaScript has received so far.
     cursor: Cursor,
     test_hooks: bool,
+    /// The native UDP path: packets come from and go to this socket, not JavaScript.
+    udp: Option<Arc<Udp>>,
+    /// The inbox last taken from `udp`, kept for its allocations.
+    taken: Inbox,
+}
+
+/// "address port", as JavaScript passes a UDP peer.
+fn parse_addr(what: &str, s: &str) -> napi::Result<SocketAddr> {
+    let parsed = s.rsplit_once(' ').and_then(|(ip, port)| Some(SocketAddr::new(ip.parse().ok()?, port.parse().ok()?)));
+    parsed.ok_or_else(|| napi::Error::from_reason(format!("{what}: not an IP address and port: {s}")))
+}
+
+/// What a UDP socket saw.
+#[napi(object)]
+pub struct UdpStats {
+    pub datagrams_in: f64,
+    pub datagrams_out: f64,
+    pub dropped_in: f64,
+    pub send_errors: f64,
+    /// errno of the last refused send (0: none).
+    pub last_send_error: u32,
+}
+
+/// A UDP socket owned by Rust (see `udp`), held by JavaScript's UdpTransport;
+/// the endpoints on it borrow it.
+#[napi]
+pub struct NativeUdp {
+    udp: Arc<Udp>,
+}
+
+#[napi]
+impl NativeUdp {
+    /// `fd`: a bound socket to take a duplicate of (JavaScript stops reading it);
+    /// `peer` ("address port"): the only peer, or none; `wake` runs on the
+    /// JavaScript thread when datagrams wait.
+    #[napi(constructor)]
+    pub fn new(fd: i32, peer: Option<String>, buffer_size: u32, wake: Function<(), ()>) -> napi::Result<Self> {
+        let peer = peer.map(|p| parse_addr("peer", &p)).transpose()?;
+        let udp = Udp::open(fd, peer, buffer_size).map_err(|e| napi::Error::from_reason(e.to_string()))?;
+        let tsfn = wake.build_threadsafe_function::<()>().build()?;
+        udp.start(move || {
+            tsfn.call((), ThreadsafeFunctionCallMode::NonBlocking);
+        });
+        Ok(NativeUdp { udp })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn stats(&self) -> UdpStats {
+        let c = &self.udp.counters;
+        UdpStats {
+            datagrams_in: c.datagrams_in.load(Ordering::Relaxed) as f64,
+            datagrams_out: c.datagrams_out.load(Ordering::Relaxed) as f64,
+            dropped_in: c.dropped_in.load(Ordering::Relaxed) as f64,
+            send_errors: c.send_errors.load(Ordering::Relaxed) as f64,
+            last_send_error: c.last_send_error.load(Ordering::Relaxed) as u32,
+        }
+    }
+
+    /// Stops the reader; the socket closes once no endpoint holds it.
+    #[napi(catch_unwind)]
+    pub fn close(&self) {
+        self.udp.stop();
+    }
 }
 
 #[napi]
@@ -47,7 +115,42 @@ impl NativeEndpoint {
             inner: Endpoint::new(),
             cursor: Cursor::default(),
             test_hooks: std::env::var_os("SCTP_NATIVE_TEST_HOOKS").is_some(),
+            udp: None,
+            taken: Inbox::default(),
         }
+    }
+
+    /// Packets now come from and go to this UDP socket; at most `max_associations` at once.
+    #[napi(catch_unwind)]
+    pub fn attach_udp(&mut self, udp: &NativeUdp, max_associations: u32) {
+        self.udp = Some(udp.udp.clone());
+        self.inner.max_associations = max_associations as usize;
+    }
+
+    #[napi(catch_unwind)]
+    pub fn detach_udp(&mut self) {
+        self.udp = None;
+    }
+
+    /// Starts an association with the UDP peer at `remote` ("address port").
+    #[napi(catch_unwind)]
+    pub fn connect_udp(&mut self, cfg: AssocConfig, remote: String) -> napi::Result<u32> {
+        let remote = parse_addr("remote", &remote)?;
+        self.inner.connect_to(cfg, remote, Instant::now()).map_err(napi::Error::from_reason)
+    }
+
+    /// Feeds the datagrams the UDP socket received since the last call and
+    /// hands over the output; returns the next timeout.
+    #[napi(catch_unwind)]
+    pub fn udp_input(&mut self, mut io: BufferSlice, mut meta: Uint32ArraySlice) -> f64 {
+        let now = Instant::now();
+        if let Some(udp) = &self.udp {
+            udp.take(&mut self.taken);
+            let batch: Vec<(SocketAddr, &[u8])> = self.taken.each().collect();
+            self.inner.input_batch(now, &batch);
+            self.inner.pump_after_input(now);
+        }
+        self.hand_over(now, &mut io, &mut meta)
     }
 
     /// Accepts associations on `cfg.localPort` (passive: only from `cfg.remotePort`, once).
@@ -78,7 +181,7 @@ impl NativeEndpoint {
         let mut batch = Vec::with_capacity(lens.len());
         for &len in lens {
             let Some(p) = io.get(at..at + len as usize) else { break };
-            batch.push(p);
+            batch.push((PEER, p));
             at += len as usize;
         }
         self.inner.input_batch(now, &batch);
@@ -187,8 +290,13 @@ impl NativeEndpoint {
         self.test_hooks
     }
 
-    /// Milliseconds to the next timer, or -1 for none.
+    /// Milliseconds to the next timer, or -1 for none. Over UDP the packets leave here.
     fn hand_over(&mut self, now: Instant, io: &mut [u8], meta: &mut Uint32ArraySlice) -> f64 {
+        if let Some(udp) = &self.udp {
+            let sent = self.inner.out.lens.len() as u64;
+            udp.send(&mut self.inner.out);
+            self.inner.counters.packets_out += sent;
+        }
         // SAFETY: JavaScript is single-threaded and waits for this call, and
         // the slice lives only for its duration: nothing else touches it.
         let meta = unsafe { meta.as_mut() };

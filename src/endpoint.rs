@@ -8,7 +8,7 @@
 //! exactly once, and isolating a panic to the association that raised it.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::net::SocketAddr;
 use std::cell::RefCell;
 use std::panic::{self, catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Once};
@@ -19,7 +19,7 @@ use sctp_proto::{ClientConfig, DatagramEvent, Endpoint as ProtoEndpoint, Endpoin
 
 use crate::assoc::{Assoc, Ending, SendError, Stats};
 use crate::config::AssocConfig;
-use crate::events::{Cursor, Event, Out};
+use crate::events::{Cursor, Event, Out, PEER};
 use crate::repair;
 use crate::wire::{self, Inbound};
 
@@ -46,9 +46,6 @@ fn install_panic_hook() {
 fn last_panic() -> String {
     LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| "panic".into())
 }
-
-/// The transport is a point-to-point pipe: sctp-proto wants an address, any will do.
-const PEER: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 5000));
 
 /// Incoming associations still in their handshake: each costs sctp-proto state
 /// from the INIT on (it has no stateless cookie, RFC 9260 §5.1.3), so an INIT
@@ -98,10 +95,10 @@ pub struct Endpoint {
     pub collisions: u64,
     /// Associations holding an answer to a parked handshake (see `collide`).
     parked: Vec<u32>,
-    /// Our own associations by (local, remote) port, from `connect` until they
-    /// end: what an INIT is checked against for a collision (one look-up, not a
-    /// scan: a flood of INITs meets thousands of handshakes).
-    connecting: HashMap<(u16, u16), u32>,
+    /// Our own associations by (peer address, local port, remote port), from
+    /// `connect` until they end: what an INIT is checked against for a collision
+    /// (one look-up, not a scan: a flood of INITs meets thousands of handshakes).
+    connecting: HashMap<(SocketAddr, u16, u16), u32>,
     /// Initiate tags of incoming handshakes, so that a retransmitted INIT still reaches its association.
     init_tags: HashMap<u32, u32>,
     /// The same handshakes oldest first, for eviction; entries of handshakes
@@ -119,6 +116,9 @@ pub struct Endpoint {
     final_stats: HashMap<u32, Stats>,
     /// Set by the caller while feeding a batch: more packets follow this one.
     pub more_coming: bool,
+    /// Associations at most, in every state: a new INIT beyond is refused (one
+    /// UDP socket serving any number of peers sets it; see `lib/udp.js`).
+    pub max_associations: usize,
     pub counters: Counters,
     pub out: Out,
 }
@@ -150,6 +150,7 @@ impl Endpoint {
             holding: Vec::new(),
             final_stats: HashMap::new(),
             more_coming: false,
+            max_associations: usize::MAX,
             counters: Counters::default(),
             out: Out::default(),
         }
@@ -172,21 +173,29 @@ impl Endpoint {
         self.listeners.remove(&port);
     }
 
+    /// Starts an association over a point-to-point transport.
     pub fn connect(&mut self, cfg: AssocConfig, now: Instant) -> Result<u32, String> {
+        self.connect_to(cfg, PEER, now)
+    }
+
+    /// Starts an association with the peer at `remote` (the native UDP path).
+    pub fn connect_to(&mut self, cfg: AssocConfig, remote: SocketAddr, now: Instant) -> Result<u32, String> {
         let mut client = ClientConfig::new();
         client.transport = cfg.transport();
-        let (handle, proto) = self.proto.connect(client, PEER).map_err(|e| e.to_string())?;
-        let ports = (cfg.local_port as u16, cfg.remote_port as u16);
-        let id = self.add(handle, proto, cfg, false, now);
-        self.connecting.insert(ports, id);
+        let (handle, proto) = self.proto.connect(client, remote).map_err(|e| e.to_string())?;
+        let key = (remote, cfg.local_port as u16, cfg.remote_port as u16);
+        let id = self.add(handle, proto, cfg, false, remote, now);
+        self.connecting.insert(key, id);
         Ok(id)
     }
 
-    fn add(&mut self, handle: sctp_proto::AssociationHandle, proto: sctp_proto::Association, cfg: AssocConfig, incoming: bool, now: Instant) -> u32 {
+    fn add(&mut self, handle: sctp_proto::AssociationHandle, proto: sctp_proto::Association, cfg: AssocConfig, incoming: bool, remote: SocketAddr, now: Instant) -> u32 {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1).max(1);
         self.by_handle.insert(handle.0, id);
-        self.assocs.insert(id, Assoc::new(id, handle, proto, cfg, incoming, now));
+        let mut a = Assoc::new(id, handle, proto, cfg, incoming, now);
+        a.remote = remote;
+        self.assocs.insert(id, a);
         self.dirty.push(id);
         id
     }
@@ -195,20 +204,27 @@ impl Endpoint {
     /// associations go first, INITs (tag 0) after them: under an INIT flood, a
     /// client's COOKIE ECHO then completes its handshake before the INITs that
     /// arrived with it can evict it (see `MAX_HANDSHAKING`).
-    pub fn input_batch(&mut self, now: Instant, pkts: &[&[u8]]) {
-        let init = |p: &&[u8]| wire::header(p).is_some_and(|h| h.vtag == 0);
+    pub fn input_batch(&mut self, now: Instant, pkts: &[(SocketAddr, &[u8])]) {
+        let init = |p: &&(SocketAddr, &[u8])| wire::header(p.1).is_some_and(|h| h.vtag == 0);
         let total = pkts.len();
         let ordered = pkts.iter().filter(|p| !init(p)).chain(pkts.iter().filter(|p| init(p)));
-        for (i, p) in ordered.enumerate() {
+        for (i, (from, p)) in ordered.enumerate() {
             self.more_coming = i + 1 < total;
-            self.input(now, p);
+            self.input_from(now, *from, p);
         }
         self.more_coming = false;
     }
 
-    /// Feeds one packet from the transport. Garbage is counted and dropped.
+    /// Feeds one packet from a point-to-point transport.
     pub fn input(&mut self, now: Instant, pkt: &[u8]) {
+        self.input_from(now, PEER, pkt);
+    }
+
+    /// Feeds one packet that came from `from`. Garbage is counted and dropped;
+    /// what answers it goes back there.
+    pub fn input_from(&mut self, now: Instant, from: SocketAddr, pkt: &[u8]) {
         self.counters.packets_in += 1;
+        self.out.to = from;
         let Some(h) = wire::header(pkt) else {
             self.counters.malformed += 1;
             return;
@@ -230,7 +246,7 @@ impl Endpoint {
         // sctp-proto routes by our own tag only; a reflected ABORT / SHUTDOWN COMPLETE
         // would be dropped (found by fuzzing: a server stuck in SHUTDOWN-ACK-SENT).
         let reflected;
-        let pkt = match self.reflected(&h, pkt) {
+        let pkt = match self.reflected(&h, from, pkt) {
             Some(p) => {
                 reflected = p;
                 &reflected
@@ -250,15 +266,15 @@ impl Endpoint {
             return;
         }
         if h.vtag == 0 {
-            if let Some(id) = self.colliding(&h) {
-                return self.collide(id, pkt, now);
+            if let Some(id) = self.colliding(&h, from) {
+                return self.collide(id, from, pkt, now);
             }
             if !self.admit_init(&h, pkt) {
                 return;
             }
         }
         let routed = catch_unwind(AssertUnwindSafe(|| {
-            self.proto.handle(now, PEER, None, None, Bytes::copy_from_slice(pkt))
+            self.proto.handle(now, from, None, None, Bytes::copy_from_slice(pkt))
         }));
         match routed {
             Err(_) => {
@@ -274,7 +290,7 @@ impl Endpoint {
                     // Passive mode accepts one association.
                     self.listeners.remove(&h.dst_port);
                 }
-                let id = self.add(handle, proto, cfg, true, now);
+                let id = self.add(handle, proto, cfg, true, from, now);
                 let a = self.assocs.get_mut(&id).expect("just added");
                 a.observe_in(pkt, now, &mut self.out);
                 if let Some(tag) = a.peer_tag {
@@ -288,6 +304,11 @@ impl Endpoint {
             }
             Ok(Some((handle, DatagramEvent::AssociationEvent(ev)))) => {
                 let Some(&id) = self.by_handle.get(&handle.0) else { return };
+                if self.assocs.get(&id).is_some_and(|a| a.remote != from) {
+                    // The right tag from the wrong address: RFC 6951 §5.4 keys associations by it too.
+                    self.counters.out_of_the_blue += 1;
+                    return;
+                }
                 if let Some(a) = self.assocs.get_mut(&id).filter(|a| a.parked.as_ref().is_some_and(|p| p.0 == handle)) {
                     // The answer to our own INIT: kept until `PARKED_GRACE` says whether it is needed.
                     if a.parked_reply.is_none() {
@@ -316,7 +337,7 @@ impl Endpoint {
                         // The packet as screened, routed again (rare: hostile or overrunning peers only).
                         screened = s.pkt;
                         let again = catch_unwind(AssertUnwindSafe(|| {
-                            self.proto.handle(now, PEER, None, None, Bytes::copy_from_slice(&screened))
+                            self.proto.handle(now, from, None, None, Bytes::copy_from_slice(&screened))
                         }));
                         match again {
                             Ok(Some((_, DatagramEvent::AssociationEvent(ev)))) => (&screened[..], ev),
@@ -349,7 +370,7 @@ impl Endpoint {
     /// e.g. to our retransmitted SHUTDOWN ACK once their SHUTDOWN COMPLETE was lost;
     /// sctp-proto retransmits SHUTDOWN ACK without limit. Returns the packet as
     /// sctp-proto understands it: our tag, T bit clear.
-    fn reflected(&self, h: &wire::Header, pkt: &[u8]) -> Option<Vec<u8>> {
+    fn reflected(&self, h: &wire::Header, from: SocketAddr, pkt: &[u8]) -> Option<Vec<u8>> {
         let mut cs = wire::chunks(pkt);
         let c = cs.next()?;
         let single = cs.next().is_none();
@@ -359,7 +380,7 @@ impl Endpoint {
         let a = self
             .assocs
             .values()
-            .find(|a| a.peer_tag == Some(h.vtag) && a.local_port == h.dst_port && a.remote_port == h.src_port)?;
+            .find(|a| a.peer_tag == Some(h.vtag) && a.local_port == h.dst_port && a.remote_port == h.src_port && a.remote == from)?;
         let local = a.local_tag?;
         if !wire::checksum_ok(pkt) {
             return None; // rewriting means vouching for it
@@ -396,10 +417,8 @@ impl Endpoint {
         if self.init_tags.contains_key(&init.initiate_tag) {
             return true; // a retransmission of an INIT we are answering
         }
-        let welcome = self
-            .listeners
-            .get(&h.dst_port)
-            .is_some_and(|l| l.remote_port.is_none_or(|p| p == h.src_port));
+        let welcome = self.assocs.len() < self.max_associations
+            && self.listeners.get(&h.dst_port).is_some_and(|l| l.remote_port.is_none_or(|p| p == h.src_port));
         if welcome && self.init_tags.len() >= MAX_HANDSHAKING {
             self.evict_oldest_handshake();
         }
@@ -423,8 +442,8 @@ impl Endpoint {
     }
 
     /// Our own association to the INIT's ports that is still in COOKIE-WAIT.
-    fn colliding(&self, h: &wire::Header) -> Option<u32> {
-        let &id = self.connecting.get(&(h.dst_port, h.src_port))?;
+    fn colliding(&self, h: &wire::Header, from: SocketAddr) -> Option<u32> {
+        let &id = self.connecting.get(&(from, h.dst_port, h.src_port))?;
         self.assocs.get(&id).filter(|a| a.awaiting_init_ack()).map(|a| a.id)
     }
 
@@ -441,7 +460,7 @@ impl Endpoint {
     /// `PARKED_GRACE` after the INIT ACK to our own INIT came — the INIT that
     /// made us yield was forged — our own handshake is taken back up with that
     /// INIT ACK (`unpark`): a blind INIT cannot hijack a handshake.
-    fn collide(&mut self, id: u32, pkt: &[u8], now: Instant) {
+    fn collide(&mut self, id: u32, from: SocketAddr, pkt: &[u8], now: Instant) {
         self.collisions += 1;
         let Some(init) = wire::chunks(pkt).next().filter(|c| c.typ == wire::CT_INIT).and_then(|c| wire::init_info(c.value)) else { return };
         let Some(a) = self.assocs.get(&id) else { return };
@@ -453,7 +472,7 @@ impl Endpoint {
         server.transport = a.cfg.transport();
         self.proto.set_server_config(Some(Arc::new(server)));
         let old = a.handle;
-        let routed = catch_unwind(AssertUnwindSafe(|| self.proto.handle(now, PEER, None, None, Bytes::copy_from_slice(pkt))));
+        let routed = catch_unwind(AssertUnwindSafe(|| self.proto.handle(now, from, None, None, Bytes::copy_from_slice(pkt))));
         let Ok(Some((handle, DatagramEvent::NewAssociation(proto)))) = routed else { return };
         self.by_handle.insert(handle.0, id);
         let a = self.assocs.get_mut(&id).expect("looked up above");
@@ -577,6 +596,7 @@ impl Endpoint {
     /// ABORT now.
     pub fn abort(&mut self, id: u32) {
         if let Some(a) = self.assocs.get_mut(&id) {
+            self.out.to = a.remote;
             a.abort(&mut self.out);
             self.dirty.push(id);
         }
@@ -603,6 +623,7 @@ impl Endpoint {
             self.timers.pop_first();
             if let Some(a) = self.assocs.get_mut(&id) {
                 a.armed = None;
+                self.out.to = a.remote;
                 if catch_unwind(AssertUnwindSafe(|| a.handle_timeout(now))).is_err() {
                     self.crash(id);
                     continue;
@@ -624,9 +645,9 @@ impl Endpoint {
             });
         }
         for id in due {
-            let Some((_, reply)) = self.assocs.get_mut(&id).and_then(|a| a.parked_reply.take()) else { continue };
+            let Some((remote, reply)) = self.assocs.get_mut(&id).and_then(|a| Some((a.remote, a.parked_reply.take()?.1))) else { continue };
             self.unpark(id);
-            self.input(now, &reply);
+            self.input_from(now, remote, &reply);
         }
         let mut dirty = std::mem::take(&mut self.dirty);
         dirty.sort_unstable();
@@ -634,6 +655,7 @@ impl Endpoint {
         for &id in &dirty {
             let Some(a) = self.assocs.get_mut(&id) else { continue };
             let out = &mut self.out;
+            out.to = a.remote;
             if catch_unwind(AssertUnwindSafe(|| a.pump(now, out, hold))).is_err() {
                 self.crash(id);
                 continue;
@@ -702,8 +724,9 @@ impl Endpoint {
             self.timers.remove(&(old, id));
         }
         self.by_handle.remove(&a.handle.0);
-        if self.connecting.get(&(a.local_port, a.remote_port)) == Some(&id) {
-            self.connecting.remove(&(a.local_port, a.remote_port));
+        let key = (a.remote, a.local_port, a.remote_port);
+        if self.connecting.get(&key) == Some(&id) {
+            self.connecting.remove(&key);
         }
         if let Some((parked, _, _)) = a.parked {
             self.forget_handle(parked);
@@ -731,6 +754,7 @@ impl Endpoint {
     fn crash(&mut self, id: u32) {
         self.counters.panics += 1;
         if let Some(a) = self.assocs.get_mut(&id) {
+            self.out.to = a.remote;
             a.ending = Some(Ending::Error("ERR_SCTP_INTERNAL", format!("internal error in the SCTP stack: {}", last_panic())));
             if let Some(tag) = a.peer_tag {
                 self.out.packet(&wire::abort_packet(a.local_port, a.remote_port, tag, false, false));

@@ -2,7 +2,13 @@
 //! received messages and association events. They accumulate in an `Out`
 //! and cross into two buffers JavaScript owns and reuses (`hand_over`), so a
 //! crossing creates no JavaScript object at all — object and ArrayBuffer
-//! creation cost more than the SCTP work of a small packet.
+//! creation cost more than the SCTP work of a small packet. Over the native
+//! UDP path (`udp`), packets never cross: they go to their `dests`.
+
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+
+/// A JavaScript transport is a point-to-point pipe: sctp-proto wants an address, this one stands for its far end.
+pub const PEER: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 5000));
 
 /// Numbers per message in `Out::meta`: [assoc, stream, ppid, length].
 pub const META_FIELDS: usize = 4;
@@ -26,6 +32,8 @@ pub struct Event {
     pub message: Option<String>,
     /// On "low": the stream's buffered bytes now.
     pub amount: Option<f64>,
+    /// On "connect" over the native UDP path: the peer's UDP address.
+    pub remote: Option<SocketAddr>,
 }
 
 impl Event {
@@ -41,16 +49,22 @@ impl Event {
             code: None,
             message: None,
             amount: None,
+            remote: None,
         }
     }
 }
 
 /// Output accumulated in Rust until it is handed over.
-#[derive(Default, Debug)]
+#[derive(Debug)]
 pub struct Out {
     /// Outgoing packets, back to back; `lens` cuts them apart.
     pub packets: Vec<u8>,
     pub lens: Vec<u32>,
+    /// Where each packet goes (`PEER` over a JavaScript transport).
+    pub dests: Vec<SocketAddr>,
+    /// Where the packets pushed now go: the driver points it at an
+    /// association's peer before letting that association write.
+    pub to: SocketAddr,
     /// Received messages, back to back; `meta` holds
     /// [assoc, stream, ppid, length] for each.
     pub data: Vec<u8>,
@@ -79,10 +93,17 @@ pub struct Cursor {
     event: usize,
 }
 
+impl Default for Out {
+    fn default() -> Self {
+        Out { packets: Vec::new(), lens: Vec::new(), dests: Vec::new(), to: PEER, data: Vec::new(), meta: Vec::new(), events: Vec::new() }
+    }
+}
+
 impl Out {
     pub fn packet(&mut self, p: &[u8]) {
         self.packets.extend_from_slice(p);
         self.lens.push(p.len() as u32);
+        self.dests.push(self.to);
     }
 
     /// One packet made of consecutive parts.
@@ -92,6 +113,18 @@ impl Out {
             self.packets.extend_from_slice(p);
         }
         self.lens.push((self.packets.len() - start) as u32);
+        self.dests.push(self.to);
+    }
+
+    /// The packets with their destinations (the native UDP path sends them itself, then `clear_packets`).
+    pub fn each_packet_to(&self) -> impl Iterator<Item = (SocketAddr, &[u8])> {
+        self.dests.iter().copied().zip(self.each_packet())
+    }
+
+    pub fn clear_packets(&mut self) {
+        self.packets.clear();
+        self.lens.clear();
+        self.dests.clear();
     }
 
     /// The packets one by one (the Rust tests and fuzz targets read them so).
@@ -108,6 +141,7 @@ impl Out {
     pub fn clear(&mut self) {
         self.packets.clear();
         self.lens.clear();
+        self.dests.clear();
         self.data.clear();
         self.meta.clear();
         self.events.clear();
@@ -149,8 +183,12 @@ impl Out {
                 3 => (e.stream.unwrap_or(0), e.amount.unwrap_or(0.0).min(f64::from(u32::MAX)) as u32, 0),
                 _ => (e.stream.unwrap_or(0), 0, 0),
             };
-            // An error's code and message as "CODE\nmessage".
-            let text = e.code.as_ref().map(|code| format!("{code}\n{}", e.message.as_deref().unwrap_or(code)));
+            // An error's code and message as "CODE\nmessage"; a connect's UDP peer as "address port".
+            let text = match (&e.code, e.remote) {
+                (Some(code), _) => Some(format!("{code}\n{}", e.message.as_deref().unwrap_or(code))),
+                (None, Some(r)) => Some(format!("{} {}", r.ip(), r.port())),
+                (None, None) => None,
+            };
             let text = text.as_deref().unwrap_or("").as_bytes();
             if !w.put(text, &[kind, e.assoc, a, b, c, text.len() as u32]) {
                 break;

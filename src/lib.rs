@@ -12,6 +12,7 @@ pub mod gaps;
 pub mod ppid;
 pub mod recovery;
 pub mod repair;
+pub mod udp;
 pub mod wire;
 
 mod binding;

@@ -68,12 +68,12 @@ function boundUdp (type = 'udp4', address = type === 'udp6' ? '::1' : '127.0.0.1
   })
 }
 
-// Two UDP transports on loopback pointing at each other. `learn`: the second
-// one is given no port and learns its peer from the first datagram.
-async function udpPair ({ type = 'udp4', address = type === 'udp6' ? '::1' : '127.0.0.1', learn = false } = {}) {
+// Two UDP transports on loopback pointing at each other. `serveAll`: the
+// second one is given no peer and serves any (a server socket).
+async function udpPair ({ type = 'udp4', address = type === 'udp6' ? '::1' : '127.0.0.1', serveAll = false } = {}) {
   const [ua, ub] = await Promise.all([boundUdp(type, address), boundUdp(type, address)])
   const a = sctp.udpTransport(ua, { port: ub.address().port, address })
-  const b = learn ? sctp.udpTransport(ub) : sctp.udpTransport(ub, { port: ua.address().port, address })
+  const b = serveAll ? sctp.udpTransport(ub) : sctp.udpTransport(ub, { port: ua.address().port, address })
   return [a, b]
 }
 
