@@ -6,11 +6,12 @@ import { EventEmitter } from 'events'
 import type { Socket as DgramSocket } from 'dgram'
 import type { AddressInfo } from 'net'
 
-/** Any Duplex carrying one SCTP packet per chunk: a DTLS socket, `udpTransport(...)`, `duplexPair()`. */
-export type Transport = Duplex
+/** Any Duplex carrying one SCTP packet per chunk (a DTLS socket, `duplexPair()`), or a `udpTransport()`. */
+export type Transport = Duplex | UdpTransport
 
 export type SCTPErrorCode =
-  | 'ECONNRESET' // the peer aborted (or refused our INIT)
+  | 'ECONNRESET' // the peer aborted
+  | 'ECONNREFUSED' // the peer answered our INIT with an ABORT (no listener, or full)
   | 'ETIMEDOUT' // handshake, retransmissions, heartbeats or SHUTDOWN gave up
   | 'ENOBUFS' // receive buffer exhausted while reassembling
   | 'EADDRINUSE' // the SCTP port already listens on this transport
@@ -69,6 +70,10 @@ export interface ConnectOptions extends SocketOptions, AssociationOptions {
   localPort?: number
   /** Do not send INIT: wait for the peer's INIT from `port`. */
   passive?: boolean
+  /** Over a `udpTransport()` without a peer: the server's UDP port (required there). */
+  udpPort?: number
+  /** With `udpPort`: the server's IP address. Default 127.0.0.1. */
+  udpAddress?: string
 }
 
 export interface ListenOptions extends AssociationOptions {
@@ -245,6 +250,10 @@ export declare class Socket extends MessageDuplex {
   MIS: number | undefined
   localPort: number | undefined
   remotePort: number | undefined
+  /** Over a `udpTransport()`, from 'connect' on: the peer's IP address, its family and UDP port. */
+  remoteAddress: string | undefined
+  remoteFamily: 'IPv4' | 'IPv6' | undefined
+  remoteUdpPort: number | undefined
   connecting: boolean
   /** Stream of each write(). */
   stream_id: number
@@ -312,28 +321,47 @@ export declare const createConnection: typeof connect
 export declare function createServer(connectionListener?: (socket: Socket) => void): Server
 export declare function createServer(options?: ServerOptions, connectionListener?: (socket: Socket) => void): Server
 
-/** What udpTransport() returns. */
-export interface UdpTransport extends Duplex {
-  /** Datagrams from another sender than the peer: dropped. */
-  dropped: number
-  /** The peer, once known. */
+/** What udpTransport() returns: the socket is read and written by the native core. */
+export interface UdpTransport extends EventEmitter {
+  /** Set once destroy() ran (or the socket closed or failed). */
+  readonly destroyed: boolean
+  /** Datagrams dropped on arrival: from elsewhere than the peer, truncated, or beyond the inbox. */
+  readonly dropped: number
+  /** The peer given to udpTransport(), once its address is known; null for a transport serving any. */
   remote(): { port: number; address: string } | null
   /** The UDP socket's address. */
   address(): AddressInfo
+  stats(): { datagramsIn: number; datagramsOut: number; dropped: number; sendErrors: number }
+  /** Closes the socket; the associations on it end with ERR_SCTP_TRANSPORT_CLOSED. */
+  destroy(error?: Error): this
+  close(): this
+  on(event: 'error', listener: (err: Error) => void): this
+  on(event: 'close', listener: () => void): this
+  on(event: 'ready', listener: () => void): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this
+}
+
+export interface UdpTransportOptions {
+  /** The one peer: every packet goes there, datagrams from anyone else are dropped. Without it, any peer is served. */
+  port?: number
+  /** The peer's address (default 127.0.0.1) or a host name, looked up once. */
+  address?: string
+  /** Kernel socket buffers, bytes (default 4 MiB, capped by rmem_max/wmem_max; 0 = leave alone). */
+  bufferSize?: number
+  /** Associations at most on this socket, in any state (default 16384); an INIT beyond gets an ABORT. */
+  maxAssociations?: number
 }
 
 /**
- * A bound or binding UDP socket as a transport. Without `port` the first
- * datagram's sender becomes the peer. `address` (default 127.0.0.1) may be a
- * host name: looked up once, in the socket's family, before the first send.
- * Throws TypeError ERR_INVALID_ARG_TYPE / RangeError ERR_OUT_OF_RANGE for a bad
- * `port`, TypeError for a bad `address`. A failed send (the socket closed, the
- * lookup failed) destroys the transport with that error. `bufferSize` (default
- * 4 MiB, 0 = leave alone) sets the kernel buffers. Destroying the transport closes the socket.
+ * SCTP over UDP (RFC 6951 framing), the socket read and written by the native core.
+ * Given a dgram socket (bound, binding, or bound on first use), the core takes it
+ * over: do not read from it. Given options, it makes and binds one (`localPort`,
+ * default 0; `localAddress`; `type` 'udp4' | 'udp6'). A bind or lookup failure
+ * comes as 'error' and ends its associations. Bad options throw with a code naming the option.
  */
+export declare function udpTransport(socket: DgramSocket, options?: UdpTransportOptions): UdpTransport
 export declare function udpTransport(
-  socket: DgramSocket,
-  options?: { port?: number; address?: string; bufferSize?: number }
+  options: UdpTransportOptions & { localPort?: number; localAddress?: string; type?: 'udp4' | 'udp6' }
 ): UdpTransport
 
 /** Two connected in-memory transports (delivery on setImmediate). */

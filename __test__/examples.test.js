@@ -98,6 +98,13 @@ for (const serverFile of ['dtls-server.js', 'dtls-passive-server.js']) {
   })
 }
 
+test('examples/udp-server.js --demo 20: one UDP socket serves 20 clients, then exits', { timeout: 30000 }, async () => {
+  const r = await run('udp-server.js', ['0', '--demo', '20'])
+  assert.equal(r.code, 0, r.stderr)
+  assert.match(r.stdout, /clients: 20 replies, e\.g\. "HELLO FROM CLIENT 19"/)
+  assert.match(r.stdout, /server: served 20 associations on one UDP socket; .*"sendErrors":0/)
+})
+
 test('examples/streams.js: six streams, mixed reliability, resets', { timeout: 30000 }, async () => {
   const r = await run('streams.js')
   assertOk(r, 'streams.js')

@@ -1,8 +1,8 @@
 'use strict'
 // SCTP echo server over UDP: every message comes back on its stream, with its PPID.
 //   node examples/udp-echo-server.js [udpPort]     (then run udp-echo-client.js with that port)
-// A udpTransport without a fixed peer learns it from the first datagram, so
-// this serves one association, then exits when it closes.
+// A udpTransport without a peer serves anyone (see udp-server.js for many
+// clients); this one exits when its first association closes.
 const dgram = require('dgram')
 const sctp = require('sctp-native')
 

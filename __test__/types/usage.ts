@@ -110,7 +110,11 @@ socket.end()
 const udp = dgram.createSocket('udp4')
 const ut = sctp.udpTransport(udp, { port: 5000, address: '127.0.0.1', bufferSize: 0 })
 const remote = ut.remote()
-void [ut.dropped, remote && remote.port, ut.address().port]
+void [ut.dropped, remote && remote.port, ut.address().port, ut.stats().sendErrors, ut.destroyed]
+const server9899 = sctp.udpTransport({ localPort: 9899, maxAssociations: 1000 })
+server9899.on('error', (err) => void err.message)
+const viaOne = sctp.connect({ transport: sctp.udpTransport({}), port: 5000, udpPort: 9899, udpAddress: '10.0.0.1' })
+void [viaOne.remoteAddress, viaOne.remoteFamily, viaOne.remoteUdpPort]
 const dtlsUdp = sctp.dtlsUdp(dgram.createSocket('udp4'), { port: 4444 })
 const dtls = new DtlsClient({ transport: dtlsUdp }) // dtlsUdp() fits werift-dtls's Transport
 const dt = sctp.dtlsTransport(dtls)
