@@ -10,7 +10,7 @@ import type { AddressInfo } from 'net'
 export type Transport = Duplex | UdpTransport
 
 export type SCTPErrorCode =
-  | 'ECONNRESET' // the peer aborted
+  | 'ECONNRESET' // the peer aborted an association
   | 'ECONNREFUSED' // the peer answered our INIT with an ABORT (no listener, or full)
   | 'ETIMEDOUT' // handshake, retransmissions, heartbeats or SHUTDOWN gave up
   | 'ENOBUFS' // receive buffer exhausted while reassembling

@@ -31,7 +31,7 @@ const PARALLEL = 3 // scenarios at once: one waits on a timer while another inje
 const BATCH = 500 // packets per event-loop turn (one native input() call)
 const STAGE = { listening: 300, cookieWait: 300, initAckSent: 300, cookieEchoed: 300, established: 12000, shutdownSent: 600, shutdownAckSent: 600 }
 // Errors an association may legitimately end with under attack; ERR_SCTP_INTERNAL (a panic) is not one.
-const EXPECTED_ERRORS = new Set(['ECONNRESET', 'ETIMEDOUT', 'ENOBUFS'])
+const EXPECTED_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOBUFS'])
 
 // --- the mutator ----------------------------------------------------------------------------
 

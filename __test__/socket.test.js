@@ -73,7 +73,7 @@ for (const passiveSide of ['a', 'b']) {
   })
 }
 
-test('passive accepts INIT only from the configured remote port; a stranger gets ECONNRESET', { timeout: 10000 }, async () => {
+test('passive accepts INIT only from the configured remote port; a stranger gets ECONNREFUSED', { timeout: 10000 }, async () => {
   const [ta, tb] = sctp.duplexPair()
   const passive = sctp.connect({ transport: tb, passive: true, port: 6001, localPort: 6000 })
   let passiveConnected = false
@@ -83,7 +83,7 @@ test('passive accepts INIT only from the configured remote port; a stranger gets
   stranger.on('connect', () => { strangerConnected = true })
   const strangerClosed = waitFor(stranger, 'close')
   const [err] = await waitFor(stranger, 'error')
-  assert.equal(err.code, 'ECONNRESET')
+  assert.equal(err.code, 'ECONNREFUSED')
   assert.deepEqual(await strangerClosed, [true])
   assert.equal(strangerConnected, false)
   assert.equal(passiveConnected, false)
@@ -96,13 +96,13 @@ test('passive accepts INIT only from the configured remote port; a stranger gets
   assert.deepEqual(await done, [false, false])
 })
 
-test('a connect to a port nobody listens on fails with ECONNRESET', { timeout: 10000 }, async () => {
+test('a connect to a port nobody listens on fails with ECONNREFUSED, as TCP does', { timeout: 10000 }, async () => {
   const [ta, tb] = sctp.duplexPair()
   const server = sctp.createServer({ transport: tb }).listen({ port: 5000 })
   const client = sctp.connect({ transport: ta, port: 5999, localPort: 5001 })
   const closed = waitFor(client, 'close')
   const [err] = await waitFor(client, 'error')
-  assert.equal(err.code, 'ECONNRESET')
+  assert.equal(err.code, 'ECONNREFUSED')
   assert.deepEqual(await closed, [true])
   server.close()
 })

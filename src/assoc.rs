@@ -729,13 +729,15 @@ impl Assoc {
             info[4..].copy_from_slice(&self.hb_nonce.to_be_bytes());
             self.pending_out.push(wire::heartbeat_packet(self.local_port, self.remote_port, tag, &info));
         }
-        // An unanswered heartbeat is retried after the RTO, backed off as T3 is
-        // and capped at rto_max — not after another interval: a vanished idle
-        // peer is then reported about hb_interval + association_max_retrans ×
-        // rto_max after its last word, not (association_max_retrans + 1) ×
-        // hb_interval (5.5 minutes with the old defaults). `proto.rtt()` is the RTO.
-        let rto = self.proto.rtt().as_millis() as u64;
-        let backoff = rto.checked_shl(self.hb_missed).unwrap_or(u64::MAX).min(self.cfg.rto_max as u64);
+        // An unanswered heartbeat is retried after rto_min, doubling up to rto_max
+        // — not after another interval: a vanished idle peer is then reported
+        // about hb_interval + association_max_retrans × rto_max after its last
+        // word, not (association_max_retrans + 1) × hb_interval (5.5 minutes with
+        // the old defaults). rto_min, not the RTO: a pure receiver's RTO is never
+        // measured (sctp-proto times only its own DATA) and stays at rto_initial.
+        // On a slower path a retry may go before the answer comes; the answer
+        // still clears the count, so that costs a heartbeat, not the association.
+        let backoff = (self.cfg.rto_min as u64).checked_shl(self.hb_missed).unwrap_or(u64::MAX).min(self.cfg.rto_max as u64);
         self.hb_unanswered = true;
         self.hb_due = Some(now + Duration::from_millis(backoff));
     }
