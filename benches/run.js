@@ -3,15 +3,20 @@
 // in a fresh child process; then a Markdown table of median (min–max) with the
 // ratio sctp-native/peer, printed and written to benches/RESULTS.md.
 //
-//   node benches/run.js [--runs N] [--quick] [--only engine,native,werift,nodertc,usrsctp,webrtc]
+//   node benches/run.js [--runs N] [--quick] [--only engine,native,werift,nodertc,usrsctp,webrtc,relay,vanished]
 //
 // Rows come from benches/peers/*.js (JS, over lib/emulator.js), `cargo bench
 // --bench engine` (the Rust ceiling: sctp-proto with no JS), and usrsctp-peer
 // over UDP loopback: against itself (a reference from C) and against
-// sctp-native (benches/peers/udp.js) both ways, in a table of their own; and
-// WebRTC data channels against libwebrtc (benches/peers/webrtc*.js, inside the
-// network namespace of __test__/webrtc/netns.sh), in a third table.
-const { execFile, execFileSync } = require('child_process')
+// sctp-native (benches/peers/udp.js) both ways, in a table of their own; the
+// same three pairs through an impairing UDP relay (benches/peers/relay.js:
+// 25 ms each way, 1% loss), another table; WebRTC data channels against
+// libwebrtc (benches/peers/webrtc*.js, inside the network namespace of
+// __test__/webrtc/netns.sh), another; and how long sctp-native's default
+// timers take to notice a vanished peer (benches/peers/vanished.js), the last.
+// `relay` and `vanished` in --only run those alone; they also come with
+// `usrsctp` and `native`.
+const { execFile, execFileSync, spawn } = require('child_process')
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
@@ -23,13 +28,18 @@ const { peerBinary } = require('../__test__/helpers/peer')
 const webrtcKit = require('../__test__/webrtc/seam')
 const NETNS = path.join(ROOT, '__test__', 'webrtc', 'netns.sh')
 const NATIVE_UDP = [process.execPath, path.join(__dirname, 'peers', 'udp.js')] // takes usrsctp-peer's flags
-const WORKLOADS = ['bulk', 'small', 'pingpong', 'handshakes', 'loss', 'memory']
+const RELAY = path.join(__dirname, 'peers', 'relay.js')
+const VANISHED = path.join(__dirname, 'peers', 'vanished.js')
+const WORKLOADS = ['bulk', 'small', 'pingpong', 'handshakes', 'loss', 'loss5', 'delay', 'memory']
+const RELAY_BYTES = 3 << 20 // through the relay, congestion-limited: ~0.25 MiB/s (--quick: a quarter)
+const VANISHED_BUDGET = 120 // s: an end that has not noticed by then is reported as "> 120"
+const CASES = ['inflight', 'idle'] // vanished.js --case
 const MIB = 1048576
 const PREFIX = { memory: 'idle' } // the JSON keys of a workload start with this (default: its name)
 const JS_IMPLS = { native: 'sctp-native', werift: 'werift-sctp', nodertc: '@nodertc/sctp' }
 
 function parseArgs (argv) {
-  const a = { runs: 3, quick: false, only: ['engine', 'native', 'werift', 'nodertc', 'usrsctp', 'webrtc'] }
+  const a = { runs: 3, quick: false, only: ['engine', 'native', 'werift', 'nodertc', 'usrsctp', 'webrtc', 'relay', 'vanished'] }
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') a.runs = Math.max(1, parseInt(argv[++i], 10))
     else if (argv[i] === '--quick') a.quick = true
@@ -57,6 +67,38 @@ function runJson (cmd, args, { env, timeoutMs, cwd = ROOT }) {
     })
   })
 }
+
+// Starts a command that says it is ready with a line on stderr: returns
+// { child, ready, result }: `ready` resolves once that line came (or the
+// process ended), `result` as runJson's, once it has exited.
+function startChild (cmd, args, readyLine, timeoutMs) {
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  let onReady
+  const ready = new Promise((resolve) => { onReady = resolve })
+  child.stdout.on('data', (d) => { stdout += d })
+  child.stderr.on('data', (d) => {
+    stderr += d
+    if (stderr.split('\n').some((l) => l.trim() === readyLine)) onReady(true)
+  })
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+  const result = new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      onReady(false)
+      const line = stdout.split('\n').reverse().find((l) => l.startsWith('{'))
+      let json = null
+      try { json = line && JSON.parse(line) } catch {}
+      const why = (stderr.trim().split('\n').filter((l) => l.trim() !== readyLine).find((l) => /Error\b/.test(l)) || stderr.trim().split('\n').pop() || '').trim()
+      if (json) resolve({ json })
+      else resolve({ error: signal === 'SIGKILL' ? `killed after ${timeoutMs / 1000} s` : `exit ${code}${signal ? ` (${signal})` : ''}: ${why}` })
+    })
+  })
+  return { child, ready, result }
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const randomPort = () => 20000 + Math.floor(Math.random() * 40000)
 
 // Results: results[impl][metric] = [values...]; notes[impl] = Set of strings.
 const results = {}
@@ -90,8 +132,12 @@ async function jsImpl (key, args) {
     const j = r.json
     for (const n of j.notes) note(name, n)
     for (const [k, v] of Object.entries(j.scaled)) note(name, `scaled down: ${k} ${v.value} instead of ${v.full}`)
-    if (j[`${w}_capped`]) note(name, `${w}: stopped at the ${args.budget} s budget in some runs (${w === 'memory' ? `${j.idle_assocs} associations` : 'rate over what completed'})`)
-    const keys = Object.keys(j).filter((k) => typeof j[k] === 'number' && k.startsWith(PREFIX[w] || w))
+    if (j[`${w}_capped`]) note(name, `${w}: stopped at the ${j[`${w}_budget_s`] || args.budget} s budget in some runs (${w === 'memory' ? `${j.idle_assocs} associations` : 'rate over what completed'})`)
+    if (j[`${w}_verify_problem`]) {
+      note(name, `${w}: VERIFY FAILED (${j[`${w}_verify_problem`]})`)
+      log(`  ${name} ${w}: VERIFY FAILED ${j[`${w}_verify_problem`]}`)
+    }
+    const keys = Object.keys(j).filter((k) => typeof j[k] === 'number' && k.startsWith(PREFIX[w] || w) && k !== `${w}_budget_s`)
     for (const k of keys) put(name, k, j[k])
     log(`  ${name} ${w}: ${keys.map((k) => `${k}=${j[k]}`).join(' ')}`)
   }
@@ -159,6 +205,99 @@ async function usrsctp (args) {
   }
 }
 
+// The same bulk through benches/peers/relay.js: 25 ms each way and 1% loss
+// (seeded; the handshake spared), usrsctp → usrsctp (the reference) and, with
+// native or relay in --only, sctp-native → usrsctp and usrsctp → sctp-native. The rate
+// is the sink's; the longest stall is the sink's own where it reports one
+// (sctp-native: benches/peers/udp.js), and for every pair the relay's view: the
+// longest standstill of the cumulative TSN ack in the sink's SACKs.
+async function relay (args) {
+  let PEER
+  try {
+    PEER = peerBinary()
+  } catch (e) {
+    note('usrsctp', `relay: ${e.message.split('\n')[0]}`)
+    log(`  relay: ${e.message}`)
+    return
+  }
+  const bytes = args.quick ? RELAY_BYTES / 4 : RELAY_BYTES
+  const pairs = [['usrsctp', 'relay', [PEER], [PEER]]]
+  if ((args.only.includes('native') || args.only.includes('relay')) && !broken.native) {
+    pairs.push(['sctp-native', 'relay_tx', NATIVE_UDP, [PEER]], ['sctp-native', 'relay_rx', [PEER], NATIVE_UDP])
+  }
+  for (const [impl, key, [scmd, ...spre], [kcmd, ...kpre]] of pairs) {
+    const sinkPort = randomPort()
+    let relayPort = randomPort()
+    while (relayPort === sinkPort) relayPort = randomPort()
+    const r = startChild(process.execPath, [RELAY, '--listen', String(relayPort), '--to', String(sinkPort), '--delay', '25', '--loss', '0.01', '--timeout', '150'], 'ready', 160000)
+    if (!await r.ready) {
+      const e = (await r.result).error
+      note(impl, `${key}: relay: ${e}`)
+      log(`  ${impl} ${key}: ERROR relay: ${e}`)
+      continue
+    }
+    // As in usrsctp(): the listener first; a lost race costs an INIT retransmission, not a wrong figure.
+    const sink = runJson(kcmd, [...kpre, '--listen', String(sinkPort), '--timeout', '120', '--mode', 'sink'], { timeoutMs: 130000 })
+    await sleep(300)
+    const tx = await runJson(scmd, [...spre, '--connect', String(relayPort), '--timeout', '120', '--mode', 'source', '--bytes', String(bytes), '--msg-size', '16384'], { timeoutMs: 130000 })
+    const rx = await sink
+    r.child.kill('SIGTERM')
+    const rel = await r.result
+    const e = rx.error || tx.error || (!rx.json.ok && 'sink not ok') || (!tx.json.ok && 'source not ok') ||
+      (rx.json.bytes !== bytes && `the sink got ${rx.json.bytes} of ${bytes} bytes`)
+    if (e) {
+      note(impl, `${key}: ${e}`)
+      log(`  ${impl} ${key}: ERROR ${e}`)
+      continue
+    }
+    put(impl, `${key}_mib_s`, rx.json.rx_mbit_per_s * 1e6 / 8 / MIB)
+    if (typeof rx.json.longest_stall_ms === 'number') put(impl, `${key}_stall_ms`, rx.json.longest_stall_ms)
+    const sacks = rel.json && rel.json.to_connector // the sink is the listener, behind --to
+    if (sacks) put(impl, `${key}_sack_stall_ms`, sacks.sack_stall_ms)
+    else note(impl, `${key}: relay: ${rel.error}`)
+    log(`  ${impl} ${key}_mib_s=${(rx.json.rx_mbit_per_s * 1e6 / 8 / MIB).toFixed(2)}` +
+      (typeof rx.json.longest_stall_ms === 'number' ? ` stall_ms=${rx.json.longest_stall_ms.toFixed(1)}` : '') +
+      (sacks ? ` sack_stall_ms=${sacks.sack_stall_ms} dropped=${rel.json.to_listener.dropped}+${sacks.dropped} of ${rel.json.to_listener.packets}+${sacks.packets}` : ''))
+  }
+}
+
+// Vanished peer (benches/peers/vanished.js): both cases in the background, from
+// the start of a run to its end: once a case has said "armed" it is timers
+// only, waiting up to VANISHED_BUDGET s, which the run's other workloads hide.
+// A case that hit the budget is not run again: its timers are deterministic,
+// a rerun would only wait as long again.
+const vanishedCapped = {}
+let vanishedDefaults = null
+async function startVanished () {
+  const started = CASES.filter((c) => !vanishedCapped[c]).map((c) =>
+    [c, startChild(process.execPath, [VANISHED, '--case', c, '--budget', String(VANISHED_BUDGET)], 'armed', (VANISHED_BUDGET + 60) * 1000)])
+  await Promise.all(started.map(([, h]) => h.ready))
+  return started
+}
+async function finishVanished (started) {
+  for (const [c, h] of started) {
+    const r = await h.result
+    if (r.error) {
+      note('sctp-native', `vanished peer, ${c}: ${r.error}`)
+      log(`  sctp-native vanished ${c}: ERROR ${r.error}`)
+      continue
+    }
+    const j = r.json
+    vanishedDefaults = j.defaults
+    put('sctp-native', `vanished_${c}_s`, j.client_s ?? j.budget_s)
+    put('sctp-native', `vanished_${c}_peer_s`, j.server_s ?? j.budget_s)
+    for (const [end, who] of [['client', c === 'inflight' ? 'sender' : 'client'], ['server', c === 'inflight' ? 'receiver' : 'server']]) {
+      note('sctp-native', `vanished peer, ${c}, ${who}: ${j[`${end}_capped`] ? `nothing within ${j.budget_s} s` : `${j[`${end}_event`]}${j[`${end}_message`] ? ` (${j[`${end}_message`]})` : ''}`}`)
+    }
+    if (j.client_capped || j.server_capped) {
+      vanishedCapped[c] = true
+      note('sctp-native', `vanished peer, ${c}: an end hit the ${j.budget_s} s budget, so the case was not run again`)
+    }
+    log(`  sctp-native vanished ${c}: ${c === 'inflight' ? 'sender' : 'client'} ${j.client_capped ? `>${j.budget_s}` : j.client_s} s, ${c === 'inflight' ? 'receiver' : 'server'} ${j.server_capped ? `>${j.budget_s}` : j.server_s} s` +
+      (c === 'inflight' ? ` (${j.in_flight_bytes} B unacknowledged or queued)` : ''))
+  }
+}
+
 // Data channels against libwebrtc, each contender in its own process inside a
 // fresh network namespace (libwebrtc ignores loopback candidates). The
 // contenders alternate within a run, as the implementations do across runs.
@@ -189,6 +328,12 @@ const ROWS = [ // metric, label, detail, which way is better
   ['pingpong_p99_us', 'ping-pong p99, µs', '', 'lower'],
   ['handshakes_s', 'handshakes, open+close per s', '', 'higher'],
   ['loss_mib_s', 'bulk with 1% loss both ways, MiB/s', '', 'higher'],
+  ['loss_stall_ms', 'longest stall with 1% loss, ms', 'longest gap between two messages received', 'lower'],
+  ['loss5_mib_s', 'bulk with 5% loss both ways, MiB/s', '', 'higher'],
+  ['loss5_stall_ms', 'longest stall with 5% loss, ms', '', 'lower'],
+  ['loss5_verified', 'bulk with 5% loss: every byte arrived, in order, intact', 'runs that passed', null],
+  ['delay_mib_s', 'bulk with 25 ms one-way delay and 1% loss both ways, MiB/s', '', 'higher'],
+  ['delay_stall_ms', 'longest stall with 25 ms delay and 1% loss, ms', '', 'lower'],
   ['idle_bytes_per_assoc', 'memory per idle association end, B', '10,000 open; engine: heap, JS: RSS', 'lower']
 ]
 // Workload 7, UDP loopback bulk: [impl, metric, label]; the first row is the reference.
@@ -196,6 +341,12 @@ const UDP_ROWS = [
   ['usrsctp', 'bulk_mib_s', 'usrsctp → usrsctp (reference)'],
   ['sctp-native', 'udp_tx_mib_s', 'sctp-native → usrsctp'],
   ['sctp-native', 'udp_rx_mib_s', 'usrsctp → sctp-native']
+]
+// Through the relay: [impl, metric prefix, label]; the first row is the reference.
+const RELAY_ROWS = [
+  ['usrsctp', 'relay', 'usrsctp → usrsctp (reference)'],
+  ['sctp-native', 'relay_tx', 'sctp-native → usrsctp'],
+  ['sctp-native', 'relay_rx', 'usrsctp → sctp-native']
 ]
 // Data channels: [metric, label]; columns are DC_CONTENDERS.
 const DC_ROWS = [
@@ -212,6 +363,21 @@ function cell (impl, k, scale = 1) {
   if (xs.length === 1) return fmt(xs[0])
   return `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`
 }
+// Verification: runs that passed of those that ran.
+function passed (impl, k) {
+  const xs = results[impl]?.[k]
+  if (!xs || xs.length === 0) return '–'
+  const ok = xs.filter((x) => x === 1).length
+  return ok === xs.length ? `yes (${ok}/${xs.length})` : `**NO** (${ok}/${xs.length} passed)`
+}
+// Seconds that may be the budget (nothing happened within it): "> budget".
+function capCell (impl, k, cap) {
+  const xs = results[impl]?.[k]
+  if (!xs || xs.length === 0) return '–'
+  const f = (x) => x >= cap ? `> ${cap}` : fmt(x)
+  if (xs.length === 1) return f(xs[0])
+  return `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`
+}
 function ratio (k, peer, [impl, key] = ['sctp-native', k]) {
   const a = results[impl]?.[key]
   const b = results[peer]?.[k]
@@ -223,11 +389,26 @@ function table (args, machine) {
   const head = ['workload', ...COLS.map((c) => c[1]), 'native/werift', 'native/nodertc', 'usrsctp→usrsctp (UDP, reference)']
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`]
   for (const [k, label, detail, better] of ROWS) {
+    if (!better) {
+      lines.push(`| ${label}${detail ? ` (${detail})` : ''} | ${COLS.map(([impl]) => passed(impl, k)).join(' | ')} | – | – | – |`)
+      continue
+    }
     lines.push(`| ${label} (${detail ? detail + '; ' : ''}${better} is better) | ${COLS.map(([impl]) => cell(impl, k)).join(' | ')} | ${ratio(k, 'werift-sctp')} | ${ratio(k, '@nodertc/sctp')} | ${cell('usrsctp', k)} |`)
   }
   const udp = ['| UDP loopback bulk (16 KiB messages; higher is better) | MiB/s | MB/s | ÷ usrsctp→usrsctp |', '|---|---|---|---|']
   const [, refKey] = UDP_ROWS[0]
   for (const [impl, k, label] of UDP_ROWS) udp.push(`| ${label} | ${cell(impl, k)} | ${cell(impl, k, MIB / 1e6)} | ${ratio(refKey, 'usrsctp', [impl, k])} |`)
+  const relayMib = (args.quick ? RELAY_BYTES / 4 : RELAY_BYTES) / MIB
+  const relayT = [`| through a UDP relay: 25 ms each way, 1% loss (${relayMib} MiB in 16 KiB messages) | MiB/s (higher is better) | ÷ usrsctp→usrsctp | longest stall at the sink, ms (lower is better) | longest standstill of the sink's cumulative TSN ack, seen by the relay, ms |`, '|---|---|---|---|---|']
+  for (const [impl, k, label] of RELAY_ROWS) {
+    relayT.push(`| ${label} | ${cell(impl, `${k}_mib_s`)} | ${ratio('relay_mib_s', 'usrsctp', [impl, `${k}_mib_s`])} | ${k === 'relay_rx' ? cell(impl, `${k}_stall_ms`) : 'not reported by usrsctp-peer (the sink)'} | ${cell(impl, `${k}_sack_stall_ms`)} |`)
+  }
+  const vd = vanishedDefaults
+  const vanishedT = [
+    `| vanished peer: every packet dropped both ways, sctp-native's default timers (lower is better) | sender / client, s | receiver / server, s |`, '|---|---|---|',
+    `| (a) while the sender has data in flight | ${capCell('sctp-native', 'vanished_inflight_s', VANISHED_BUDGET)} | ${capCell('sctp-native', 'vanished_inflight_peer_s', VANISHED_BUDGET)} |`,
+    `| (b) with the association idle | ${capCell('sctp-native', 'vanished_idle_s', VANISHED_BUDGET)} | ${capCell('sctp-native', 'vanished_idle_peer_s', VANISHED_BUDGET)} |`
+  ]
   const dcMib = args.quick ? 2.5 : 10
   const dcHead = [`data channels (${dcMib} MiB each way, 16 KiB messages; higher is better)`, ...DC_CONTENDERS.map(([, impl]) => impl), 'native/werift', 'native/libwebrtc']
   const dc = dcSkipped
@@ -238,14 +419,19 @@ function table (args, machine) {
     '# Benchmarks', '',
     `Command: \`${machine.command}\` (${args.runs} run${args.runs > 1 ? 's' : ''} each, every workload in a fresh process; cells are median (min–max); ratios are sctp-native ÷ peer on medians, so for µs and B lower is better)`, '',
     `Machine: ${machine.cpus} × ${machine.model}, ${machine.os}; node ${machine.node}; ${machine.rustc}; ${machine.date}`, '',
-    `Sizes: bulk 64 MiB, small 200,000 messages, ping-pong 5,000 round trips, handshakes 1,000, loss 64 MiB, memory 10,000 associations, UDP bulk 64 MiB, data channels 10 MiB each way${args.quick ? ' — with --quick a quarter of each but memory (the engine keeps full sizes)' : ''}; slow peers scaled down (see notes); a workload still running after ${args.budget} s stops and reports the rate over what it completed.`, '',
+    `Sizes: bulk 64 MiB, small 200,000 messages, ping-pong 5,000 round trips, handshakes 1,000, 1% loss 64 MiB, 5% loss 16 MiB, 25 ms + 1% loss 4 MiB, memory 10,000 associations, UDP bulk 64 MiB, UDP through the relay 3 MiB, data channels 10 MiB each way${args.quick ? ' — with --quick a quarter of each but memory (the engine keeps full sizes)' : ''}; slow peers scaled down (see notes); a workload still running after ${args.budget} s${args.budget > 20 ? ' (5% loss, 25 ms + 1% loss: 20 s)' : ''} stops and reports the rate over what it completed; vanished peer: at most ${VANISHED_BUDGET} s.`, '',
     ...lines, '',
-    'JS implementations run over the same emulated link (lib/emulator.js, no impairment but the loss workload\'s): one chunk = one SCTP packet, delivered by setImmediate; loss is seeded and applies after the handshake.',
+    'JS implementations run over the same emulated link (lib/emulator.js, no impairment but the loss workloads\'): one chunk = one SCTP packet, delivered by setImmediate (with 25 ms delay: by a timer); loss is seeded and applies after the handshake.',
+    'Longest stall: the longest gap between two consecutive messages received during the timed transfer (a run stopped at its budget counts the gap still open then). With 5% loss every message carries its index and usrsctp-peer\'s byte pattern, and the receiver checks count, order and content.',
     'The engine column drives two sctp-proto endpoints in one Rust thread (benches/engine.rs): what sctp-native could reach with a free binding and transport.',
     'Its loss number is not a ceiling: driven in batches, the receiver SACKs a whole batch once, so gaps rarely get the 3 miss reports fast retransmit needs and recovery waits for T3 (RTO >= 1 s); ENGINE_BATCH=2 SACKs every second packet.',
     'Memory: growth after gc with the associations open and idle, divided by 2 × count (both ends live in the process): live heap from a counting allocator for the engine, process RSS for JS. sctp-native and @nodertc/sctp hold 10,000 clients with distinct ports on one transport pair (connected in waves of 500: a server keeps at most 4,096 handshakes in progress); werift-sctp needs a transport per association.', '',
     ...udp, '',
     'UDP: usrsctp-peer (__test__/peers/usrsctp) and benches/peers/udp.js (sctp-native taking the same flags) as source and sink over 127.0.0.1, one datagram per SCTP packet (usrsctp packets up to 1,200 B, sctp-native up to 1,228 B). The rate is the sink\'s: payload from first to last byte received, reported in Mbit/s (10^6 bit/s); MiB/s = Mbit/s × 10^6 / 8 / 2^20, MB/s = 10^6 B/s. The main table\'s usrsctp bulk column is the reference row here.', '',
+    ...relayT, '',
+    `Relay: benches/peers/relay.js between the two over 127.0.0.1 (a Node process: 25 ms each way by timers, FIFO; seeded 1% loss each way that spares the handshake's packets). MiB/s is the sink's, as above. Longest stall at the sink: benches/peers/udp.js as sink times its messages; usrsctp-peer does not. The relay's column is for every pair: the longest time between two advances of the cumulative TSN ack in the sink's SACKs, as they reach the relay — per packet rather than per 16 KiB message, so it can be shorter than the sink's own figure, and a delayed SACK (up to 200 ms) can lengthen it.`, '',
+    ...vanishedT, '',
+    `Vanished peer (benches/peers/vanished.js): two sctp-native sockets over lib/emulator.js with the library's default timers${vd ? ` (when measured: rto_initial ${vd.rto_initial} ms, rto_min ${vd.rto_min} ms, rto_max ${vd.rto_max} ms, association_max_retrans ${vd.association_max_retrans}, hb_interval ${vd.hb_interval} ms)` : ''}; then every packet is dropped both ways, and each figure is the time until that socket emits 'error' or 'close' (which, in the notes). (a) the client keeps writing 16 KiB messages; the link goes silent once the server has 1 MiB, with the client's data in flight and more queued. (b) one 64 B message each way, then nothing until all is acknowledged and 500 ms more. Both cases run in the background of each run (timers only, once silent); a case whose end reached ${VANISHED_BUDGET} s is not run again.`, '',
     ...dc, '',
     ...(dcSkipped ? [] : [`Data channels: one reliable ordered RTCDataChannel between the contender and libwebrtc (@roamhq/wrtc 0.10.0, M106, dcsctp), opened by libwebrtc with DCEP; ${dcMib} MiB one way, then ${dcMib} MiB the other, after a tenth of that untimed; from the first send() to the last byte received; senders poll bufferedAmount (above 1 MiB, wait until under 256 KiB: the binding has no bufferedamountlow event). Each contender runs in its own process inside a fresh network namespace (__test__/webrtc/netns.sh: veth pair, libwebrtc ignores loopback). sctp-native: createSctpTransport over the DTLS of __test__/webrtc/seam.js; werift: werift 0.24.4's own RTCPeerConnection, its SCTP included; libwebrtc: two @roamhq/wrtc RTCPeerConnections. werift's DTLS, in JavaScript, carries every packet of the first two columns and bounds them; the third is all C++.`, ''])
   ]
@@ -278,10 +464,16 @@ async function main () {
   // moment on the machine does not land on one implementation only.
   for (let run = 1; run <= args.runs; run++) {
     log(`run ${run}/${args.runs}`)
+    const vanishing = args.only.includes('native') || args.only.includes('vanished') ? await startVanished() : []
     if (args.only.includes('engine')) await engine(args)
     for (const key of Object.keys(JS_IMPLS)) if (args.only.includes(key)) await jsImpl(key, args)
     if (args.only.includes('usrsctp')) await usrsctp(args)
+    if (args.only.includes('usrsctp') || args.only.includes('relay')) await relay(args)
     if (args.only.includes('webrtc')) await webrtc(args)
+    if (vanishing.length) {
+      log('  (waiting for the vanished-peer cases)')
+      await finishVanished(vanishing)
+    }
   }
   const md = table(args, machine)
   process.stdout.write('\n' + md)

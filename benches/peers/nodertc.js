@@ -30,10 +30,14 @@ function recheckDrain (socket) {
 main({
   name: '@nodertc/sctp',
   version: require('@nodertc/sctp/package.json').version,
-  notes: ['bulk and loss use 4 KiB messages', 'write backpressure stall worked around (drain re-checked after each SACK, see nodertc.js)', 'path MTU fixed at 1500'],
+  notes: ['bulk and the loss workloads use 4 KiB messages', 'write backpressure stall worked around (drain re-checked after each SACK, see nodertc.js)', 'path MTU fixed at 1500'],
   scale: { // ~2 MiB/s bulk, <1 MiB/s with loss, ~800 small msgs/s
     bulk: { size: 4096 },
     loss: { size: 4096, bytes: 16 * 1048576 },
+    delay: { size: 4096, bytes: 1048576 }, // ~0.15 MiB/s at 25 ms + 1%
+    // at 5% loss it stalls for good (and delivers out of order) within seconds:
+    // 10 s show it
+    loss5: { size: 4096, bytes: 1048576, budget: 10 },
     small: { count: 20000 }
   },
   // 'end': SHUTDOWN COMPLETE, for both sides.

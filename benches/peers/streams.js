@@ -29,6 +29,8 @@ function openPair (sctp, { ended, prepare = () => {} }) {
     return {
       client: streamEnd(client),
       server: streamEnd(sock),
+      // The sender's retransmission counters, where the implementation has them (sctp-native).
+      stats: typeof client.stats === 'function' ? () => client.stats() : undefined,
       async close () {
         // Graceful: end() sends SHUTDOWN; both sides say so once it completes.
         const done = Promise.all([once(client, ended), once(sock, ended)])

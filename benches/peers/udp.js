@@ -10,6 +10,9 @@
 // One datagram = one SCTP packet (udpTransport, 4 MiB socket buffers); SCTP
 // port 5000 on both sides, as usrsctp-peer's default. rx_mbit_per_s is, as
 // usrsctp-peer's, received payload over first byte to last byte received.
+// A sink also reports longest_stall_ms (usrsctp-peer does not): the longest
+// gap between two consecutive messages received, and when it ended
+// (longest_stall_at_s, seconds after the first byte).
 const dgram = require('dgram')
 const { once } = require('events')
 const sctp = require('../../index.js')
@@ -64,8 +67,12 @@ async function main () {
   if (a.mode === 'sink') {
     let first = 0n
     let last = 0n
+    let stall = 0n
+    let stallAt = 0n
     socket.on('data', (m) => {
-      last = process.hrtime.bigint()
+      const t = process.hrtime.bigint()
+      if (last && t - last > stall) { stall = t - last; stallAt = t - first }
+      last = t
       if (!first) first = last
       out.messages++
       out.bytes += m.length
@@ -73,6 +80,8 @@ async function main () {
     socket.once('end', () => { out.stats = socket.stats() }) // while the association is still there
     await closed // the source's SHUTDOWN
     out.rx_mbit_per_s = first && last > first ? out.bytes * 8 / 1e6 / secs(first, last) : 0
+    out.longest_stall_ms = Number(stall) / 1e6
+    out.longest_stall_at_s = Number(stallAt) / 1e9
   } else {
     const msg = Buffer.alloc(a.msgSize, 0x5a)
     for (let sent = 0; sent < a.bytes; sent += msg.length) {

@@ -18,7 +18,7 @@ const { emulatedPair } = require('../../lib/emulator')
 const { main } = require('./common')
 
 const PPID_BINARY = 53
-const DEFERRED = { bulk: true, small: true, pingpong: false, handshakes: true, loss: true, memory: true }
+const DEFERRED = { bulk: true, small: true, pingpong: false, handshakes: true, loss: true, memory: true, delay: true, loss5: true }
 
 // One end of the emulated link as a werift transport. deferred: send()
 // resolves on a later tick, as a real socket's write callback does;
