@@ -9,7 +9,7 @@ const { once } = require('node:events')
 const dgram = require('node:dgram')
 const sctp = require('..')
 const { waitFor, pattern, sha256, closed, withDefaults } = require('./helpers/util')
-const { startPeer } = require('./helpers/peer')
+const { startPeer, freeUdpPort } = require('./helpers/peer')
 const P = require('./helpers/packets')
 require('./helpers/leaks')
 
@@ -243,5 +243,58 @@ test('a bind failure (EADDRINUSE) ends the transport and its associations with t
     assert.equal(errors[0].cause.code, 'EADDRINUSE')
   } finally {
     first.destroy()
+  }
+})
+
+// usrsctp's own SCTP over UDP (usrsctp_init with a UDP port, SCTP_REMOTE_UDP_ENCAPS_PORT),
+// not the AF_CONN path the other interop tests use: usrsctp-peer --encaps.
+test('usrsctp\'s own UDP encapsulation as a server: four of our clients at once, each on its UDP socket', { timeout: 60000 }, async () => {
+  const port = await freeUdpPort()
+  const peer = startPeer(['--encaps', String(port), '--listen', '--mode', 'echo', '--max-assocs', '4'], { timeoutS: 30 })
+  const clients = []
+  try {
+    await peer.log(/listening/)
+    for (let i = 0; i < 4; i++) {
+      // usrsctp tells associations apart by SCTP ports, not UDP ports: a local port each.
+      const transport = sctp.udpTransport({ port })
+      clients.push({ transport, client: sctp.connect({ transport, port: 5000, localPort: 5001 + i }) })
+    }
+    const results = await Promise.all(clients.map(({ client }, i) => echoRoundTrip(client, 50000 + i, i)))
+    for (const [want, got] of results) assert.equal(got, want)
+    for (const { client } of clients) assert.equal(client.remoteUdpPort, port)
+    const ends = clients.map(({ client }) => closed(client))
+    for (const { client } of clients) client.end()
+    for (const { hadError } of await Promise.all(ends)) assert.equal(hadError, false)
+    // It exits 0 only when all four associations ended gracefully (1: one failed, 2: fewer came).
+    const r = await peer.done
+    assert.equal(r.code, 0, `usrsctp-peer: ${JSON.stringify(r.json)} ${r.stderr.slice(-800)}`)
+  } finally {
+    for (const { client, transport } of clients) {
+      client.destroy()
+      transport.destroy()
+    }
+    peer.kill('SIGKILL')
+  }
+})
+
+test('usrsctp\'s own UDP encapsulation as a client of our server: ping and bulk, graceful', { timeout: 60000 }, async () => {
+  const srv = await echoServer()
+  const peers = []
+  try {
+    peers.push(startPeer(['--encaps', '0', '--connect', String(srv.port), '--remote-sctp-port', '5000', '--sctp-port', '5100',
+      '--mode', 'ping', '--count', '200', '--msg-size', '300'], { timeoutS: 30 }))
+    peers.push(startPeer(['--encaps', '0', '--connect', String(srv.port), '--remote-sctp-port', '5000', '--sctp-port', '5101',
+      '--mode', 'ping', '--count', '20', '--msg-size', '60000'], { timeoutS: 30 }))
+    for (const r of await Promise.all(peers.map((p) => p.done))) {
+      const ctx = `usrsctp: ${JSON.stringify(r.json)} ${r.stderr.slice(-500)}`
+      assert.equal(r.code, 0, ctx)
+      assert.equal(r.json.mismatches, 0, ctx)
+      assert.equal(r.json.shutdown, 'graceful', ctx)
+      assert.equal(r.json.encaps.not_udp_tx, 0, ctx)
+    }
+    assert.equal(srv.accepted.length, 2)
+  } finally {
+    for (const p of peers) p.kill('SIGKILL')
+    srv.stop()
   }
 })
