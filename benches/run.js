@@ -156,9 +156,11 @@ async function engine (args) {
   log(`  engine: ${Object.entries(r.json).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k}=${v}`).join(' ')}`)
 }
 
-// Over UDP on 127.0.0.1, with usrsctp-peer: bulk usrsctp→usrsctp (the
-// reference) and, with native in --only, sctp-native→usrsctp and
-// usrsctp→sctp-native; then ping-pong usrsctp→usrsctp.
+// Over UDP on 127.0.0.1, with usrsctp-peer: bulk and 100-byte messages
+// usrsctp→usrsctp (the reference) and, with native in --only,
+// sctp-native→usrsctp and usrsctp→sctp-native, alternating; then usrsctp's
+// ping against usrsctp's echo and against sctp-native's; then (native) one
+// sctp-native server socket taking 10,000 clients (benches/udp_clients.rs).
 async function usrsctp (args) {
   let PEER
   try {
@@ -178,30 +180,101 @@ async function usrsctp (args) {
     const c = await runJson(ccmd, [...cpre, '--connect', port, '--timeout', '60', ...cflags], { timeoutMs: 70000 })
     return [await s, c]
   }
-  const bytes = args.quick ? 16 << 20 : 64 << 20
-  const bulk = [['usrsctp', 'bulk_mib_s', [PEER], [PEER]]]
-  if (args.only.includes('native') && !broken.native) {
-    bulk.push(['sctp-native', 'udp_tx_mib_s', NATIVE_UDP, [PEER]], ['sctp-native', 'udp_rx_mib_s', [PEER], NATIVE_UDP])
+  const native = args.only.includes('native') && !broken.native
+  const transfers = (size, total, keys) => {
+    const list = [['usrsctp', keys[0], [PEER], [PEER], size, total]]
+    if (native) list.push(['sctp-native', keys[1], NATIVE_UDP, [PEER], size, total], ['sctp-native', keys[2], [PEER], NATIVE_UDP, size, total])
+    return list
   }
-  for (const [impl, key, source, sink] of bulk) {
-    const [rx, tx] = await pair(sink, ['--mode', 'sink'], source, ['--mode', 'source', '--bytes', String(bytes), '--msg-size', '16384'])
+  const bytes = args.quick ? 16 << 20 : 64 << 20
+  const smallBytes = (args.quick ? 50000 : 200000) * 100
+  const runs = [
+    ...transfers(16384, bytes, ['bulk_mib_s', 'udp_tx_mib_s', 'udp_rx_mib_s']),
+    ...transfers(100, smallBytes, ['udp_small_msgs_s', 'udp_small_tx_msgs_s', 'udp_small_rx_msgs_s'])
+  ]
+  for (const [impl, key, source, sink, size, total] of runs) {
+    const [rx, tx] = await pair(sink, ['--mode', 'sink'], source, ['--mode', 'source', '--bytes', String(total), '--msg-size', String(size)])
     if (rx.error || tx.error || !rx.json.ok) {
       note(impl, `${key}: ${rx.error || tx.error || 'not ok'}`)
       log(`  ${impl} ${key}: ERROR ${rx.error || tx.error || 'not ok'}`)
       continue
     }
-    // The sink's rx_mbit_per_s (10^6 bit/s) as MiB/s, for every direction alike.
-    put(impl, key, rx.json.rx_mbit_per_s * 1e6 / 8 / MIB)
-    log(`  ${impl} ${key}=${(rx.json.rx_mbit_per_s * 1e6 / 8 / MIB).toFixed(1)}`)
+    // The sink's rx_mbit_per_s (10^6 bit/s) as MiB/s, or as messages/s for the small ones.
+    const v = rx.json.rx_mbit_per_s * 1e6 / 8 / (size === 100 ? 100 : MIB)
+    put(impl, key, v)
+    log(`  ${impl} ${key}=${v.toFixed(1)}`)
   }
   const count = args.quick ? 1250 : 5000
-  const [, ping] = await pair([PEER], ['--mode', 'echo'], [PEER], ['--mode', 'ping', '--count', String(count), '--msg-size', '64'])
-  if (ping.error || !ping.json.ok) {
-    note('usrsctp', `ping-pong: ${ping.error || 'not ok'}`)
-  } else {
-    put('usrsctp', 'pingpong_median_us', ping.json.rtt_us.median)
-    put('usrsctp', 'pingpong_p99_us', ping.json.rtt_us.p99)
-    log(`  usrsctp pingpong_median_us=${ping.json.rtt_us.median} pingpong_p99_us=${ping.json.rtt_us.p99}`)
+  const echoes = [['usrsctp', 'pingpong', [PEER]]]
+  if (native) echoes.push(['sctp-native', 'udp_pingpong', NATIVE_UDP])
+  for (const [impl, key, echo] of echoes) {
+    const [, ping] = await pair(echo, ['--mode', 'echo'], [PEER], ['--mode', 'ping', '--count', String(count), '--msg-size', '64'])
+    if (ping.error || !ping.json.ok) {
+      note(impl, `${key}: ${ping.error || 'not ok'}`)
+      continue
+    }
+    put(impl, `${key}_median_us`, ping.json.rtt_us.median)
+    put(impl, `${key}_p99_us`, ping.json.rtt_us.p99)
+    log(`  ${impl} ${key}_median_us=${ping.json.rtt_us.median} ${key}_p99_us=${ping.json.rtt_us.p99}`)
+  }
+  if (native) await serverSocket(args)
+}
+
+// One sctp-native server socket (benches/peers/udp-server.js) and 10,000
+// clients from distinct UDP ports (benches/udp_clients.rs, Rust, so that the
+// load costs little): handshakes per second, and RSS per held association.
+async function serverSocket (args) {
+  const count = 10000
+  const fail = (why) => {
+    note('sctp-native', `server socket: ${why}`)
+    log(`  sctp-native server socket: ERROR ${why}`)
+  }
+  let clientsBin
+  try {
+    const built = execFileSync('cargo', ['bench', '--bench', 'udp_clients', '--no-run', '--message-format=json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString()
+    clientsBin = built.split('\n').filter((l) => l.includes('"executable"')).map((l) => JSON.parse(l)).find((m) => m.target && m.target.name === 'udp_clients' && m.executable)?.executable
+  } catch (e) {
+    return fail(`cargo bench --bench udp_clients --no-run failed: ${e.message.split('\n')[0]}`)
+  }
+  if (!clientsBin) return fail('no udp_clients executable from cargo')
+  const server = spawn(process.execPath, ['--expose-gc', path.join(__dirname, 'peers', 'udp-server.js'), '--count', String(count)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const lines = []
+  let wake = null
+  let buffered = ''
+  server.stdout.on('data', (d) => {
+    buffered += d
+    let nl
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      lines.push(buffered.slice(0, nl))
+      buffered = buffered.slice(nl + 1)
+      if (wake) wake()
+    }
+  })
+  const nextLine = (ms) => new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), ms)
+    const check = () => { if (lines.length) { clearTimeout(timer); wake = null; resolve(JSON.parse(lines.shift())) } }
+    wake = check
+    check()
+  })
+  const killAll = () => { server.kill('SIGKILL'); if (clients) clients.kill('SIGKILL') }
+  let clients = null
+  try {
+    const hello = await nextLine(10000)
+    if (!hello) return fail('the server did not start')
+    clients = spawn(clientsBin, ['--port', String(hello.port), '--count', String(count)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
+    let cout = ''
+    clients.stdout.on('data', (d) => { cout += d })
+    const report = await nextLine(130000)
+    clients.stdin.end()
+    await new Promise((resolve) => clients.on('close', resolve))
+    const load = cout.split('\n').find((l) => l.startsWith('{'))
+    const c = load ? JSON.parse(load) : null
+    if (!report || !c || !c.ok || report.accepted !== count) return fail(`server ${JSON.stringify(report)}, clients ${load}`)
+    put('sctp-native', 'udp_server_handshakes_s', c.handshakes_per_s)
+    put('sctp-native', 'udp_server_bytes_per_assoc', report.bytes_per_assoc)
+    log(`  sctp-native server socket: ${c.handshakes_per_s} handshakes/s, ${report.bytes_per_assoc} B per association`)
+  } finally {
+    killAll()
   }
 }
 
@@ -336,11 +409,12 @@ const ROWS = [ // metric, label, detail, which way is better
   ['delay_stall_ms', 'longest stall with 25 ms delay and 1% loss, ms', '', 'lower'],
   ['idle_bytes_per_assoc', 'memory per idle association end, B', '10,000 open; engine: heap, JS: RSS', 'lower']
 ]
-// Workload 7, UDP loopback bulk: [impl, metric, label]; the first row is the reference.
+// Workload 7, UDP loopback: [label, usrsctp→usrsctp key, sctp-native→usrsctp key, usrsctp→sctp-native key, better].
 const UDP_ROWS = [
-  ['usrsctp', 'bulk_mib_s', 'usrsctp → usrsctp (reference)'],
-  ['sctp-native', 'udp_tx_mib_s', 'sctp-native → usrsctp'],
-  ['sctp-native', 'udp_rx_mib_s', 'usrsctp → sctp-native']
+  ['bulk (16 KiB messages), MiB/s', 'bulk_mib_s', 'udp_tx_mib_s', 'udp_rx_mib_s', 'higher'],
+  ['small messages (100 B), messages/s', 'udp_small_msgs_s', 'udp_small_tx_msgs_s', 'udp_small_rx_msgs_s', 'higher'],
+  ['ping-pong (64 B, usrsctp pings, the other end echoes), median µs', 'pingpong_median_us', null, 'udp_pingpong_median_us', 'lower'],
+  ['ping-pong, p99 µs', 'pingpong_p99_us', null, 'udp_pingpong_p99_us', 'lower']
 ]
 // Through the relay: [impl, metric prefix, label]; the first row is the reference.
 const RELAY_ROWS = [
@@ -395,9 +469,14 @@ function table (args, machine) {
     }
     lines.push(`| ${label} (${detail ? detail + '; ' : ''}${better} is better) | ${COLS.map(([impl]) => cell(impl, k)).join(' | ')} | ${ratio(k, 'werift-sctp')} | ${ratio(k, '@nodertc/sctp')} | ${cell('usrsctp', k)} |`)
   }
-  const udp = ['| UDP loopback bulk (16 KiB messages; higher is better) | MiB/s | MB/s | ÷ usrsctp→usrsctp |', '|---|---|---|---|']
-  const [, refKey] = UDP_ROWS[0]
-  for (const [impl, k, label] of UDP_ROWS) udp.push(`| ${label} | ${cell(impl, k)} | ${cell(impl, k, MIB / 1e6)} | ${ratio(refKey, 'usrsctp', [impl, k])} |`)
+  const udp = ['| UDP loopback | usrsctp → usrsctp (reference) | sctp-native → usrsctp | usrsctp → sctp-native | ÷ reference |', '|---|---|---|---|---|']
+  for (const [label, ref, tx, rx, better] of UDP_ROWS) {
+    const ratios = [tx, rx].filter(Boolean).map((k) => ratio(ref, 'usrsctp', ['sctp-native', k])).join(' / ')
+    udp.push(`| ${label} (${better} is better) | ${cell('usrsctp', ref)} | ${tx ? cell('sctp-native', tx) : '–'} | ${cell('sctp-native', rx)} | ${ratios} |`)
+  }
+  const serverT = ['| one sctp-native server socket, 10,000 clients from distinct UDP ports | sctp-native | target |', '|---|---|---|',
+    `| handshakes per second (higher is better) | ${cell('sctp-native', 'udp_server_handshakes_s')} | ≥ 10,000 |`,
+    `| RSS per held association, JavaScript included, B (lower is better) | ${cell('sctp-native', 'udp_server_bytes_per_assoc')} | ≤ 16,384 |`]
   const relayMib = (args.quick ? RELAY_BYTES / 4 : RELAY_BYTES) / MIB
   const relayT = [`| through a UDP relay: 25 ms each way, 1% loss (${relayMib} MiB in 16 KiB messages) | MiB/s (higher is better) | ÷ usrsctp→usrsctp | longest stall at the sink, ms (lower is better) | longest standstill of the sink's cumulative TSN ack, seen by the relay, ms |`, '|---|---|---|---|---|']
   for (const [impl, k, label] of RELAY_ROWS) {
@@ -427,7 +506,9 @@ function table (args, machine) {
     'Its loss number is not a ceiling: driven in batches, the receiver SACKs a whole batch once, so gaps rarely get the 3 miss reports fast retransmit needs and recovery waits for T3 (RTO >= 1 s); ENGINE_BATCH=2 SACKs every second packet.',
     'Memory: growth after gc with the associations open and idle, divided by 2 × count (both ends live in the process): live heap from a counting allocator for the engine, process RSS for JS. sctp-native and @nodertc/sctp hold 10,000 clients with distinct ports on one transport pair (connected in waves of 500: a server keeps at most 4,096 handshakes in progress); werift-sctp needs a transport per association.', '',
     ...udp, '',
-    'UDP: usrsctp-peer (__test__/peers/usrsctp) and benches/peers/udp.js (sctp-native taking the same flags) as source and sink over 127.0.0.1, one datagram per SCTP packet (usrsctp packets up to 1,200 B, sctp-native up to 1,228 B). The rate is the sink\'s: payload from first to last byte received, reported in Mbit/s (10^6 bit/s); MiB/s = Mbit/s × 10^6 / 8 / 2^20, MB/s = 10^6 B/s. The main table\'s usrsctp bulk column is the reference row here.', '',
+    'UDP: usrsctp-peer (__test__/peers/usrsctp) and benches/peers/udp.js (sctp-native taking the same flags, over udpTransport: the socket read and written in Rust) as source, sink and echo over 127.0.0.1, one datagram per SCTP packet (usrsctp packets up to 1,200 B, sctp-native up to 1,228 B). The rate is the sink\'s: payload from first to last byte received (reported in Mbit/s, 10^6 bit/s; MiB/s = Mbit/s × 10^6 / 8 / 2^20). Ping-pong is usrsctp-peer\'s ping, timed by it, against usrsctp-peer\'s echo and against sctp-native\'s; Node\'s own dgram round trip between two processes on this machine is about 105 µs, the floor for anything in Node\'s event loop. The main table\'s usrsctp bulk and ping-pong columns are the reference here.', '',
+    ...serverT, '',
+    'Server socket: benches/peers/udp-server.js (one udpTransport, createServer, each accepted socket held with a \'data\' listener) and benches/udp_clients.rs (Rust: 10,000 UDP sockets driven by one sctp-native endpoint, at most 2,000 handshakes in flight), both on this machine. Handshakes per second: from the first INIT to the last association up, as the clients see it. RSS: the server\'s growth after gc from before the first INIT to all 10,000 held, divided by 10,000.', '',
     ...relayT, '',
     `Relay: benches/peers/relay.js between the two over 127.0.0.1 (a Node process: 25 ms each way by timers, FIFO; seeded 1% loss each way that spares the handshake's packets). MiB/s is the sink's, as above. Longest stall at the sink: benches/peers/udp.js as sink times its messages; usrsctp-peer does not. The relay's column is for every pair: the longest time between two advances of the cumulative TSN ack in the sink's SACKs, as they reach the relay — per packet rather than per 16 KiB message, so it can be shorter than the sink's own figure, and a delayed SACK (up to 200 ms) can lengthen it.`, '',
     ...vanishedT, '',

@@ -1,7 +1,8 @@
 'use strict'
 // SCTP over UDP (RFC 6951 framing: a datagram carries one SCTP packet) with
-// the socket read and written in Rust (src/udp.rs): packets never become
-// JavaScript objects, only messages and events do. The dgram socket the user
+// the socket read and written in Rust (src/udp.rs, src/uvpoll.rs) on the
+// JavaScript thread: packets never become JavaScript objects, only messages
+// and events do. The dgram socket the user
 // gives (or one made from options) keeps its address; Rust takes a duplicate
 // of its descriptor and Node stops reading it.
 //
@@ -80,7 +81,8 @@ class UdpTransport extends EventEmitter {
     }
     const peer = this._peer ? `${this._peer.address} ${this._peer.port}` : null
     try {
-      this.native = new NativeUdp(fd, peer, bufferSize, () => this.emit('datagrams'))
+      // Runs as an I/O callback whenever datagrams wait; they must be read (or the poll fires again).
+      this.native = new NativeUdp(fd, peer, bufferSize, () => { if (!this.emit('datagrams')) this.native.discard() })
     } catch (err) {
       return this.destroy(err)
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use napi::bindgen_prelude::{BufferSlice, Function, Uint32ArraySlice};
-use napi::threadsafe_function::ThreadsafeFunctionCallMode;
+use napi::{Env, JsValue};
 use napi_derive::napi;
 
 use crate::assoc::Stats;
@@ -19,6 +19,7 @@ use crate::config::AssocConfig;
 use crate::endpoint::{Counters, Endpoint};
 use crate::events::{Cursor, HEAD, PEER};
 use crate::udp::{Inbox, Udp};
+use crate::uvpoll::Poll;
 
 #[napi(object)]
 pub struct EndpointStats {
@@ -70,22 +71,36 @@ pub struct UdpStats {
 #[napi]
 pub struct NativeUdp {
     udp: Arc<Udp>,
+    poll: Poll,
 }
 
 #[napi]
 impl NativeUdp {
     /// `fd`: a bound socket to take a duplicate of (JavaScript stops reading it);
-    /// `peer` ("address port"): the only peer, or none; `wake` runs on the
-    /// JavaScript thread when datagrams wait.
+    /// `peer` ("address port"): the only peer, or none; `wake` runs, as an I/O
+    /// callback, whenever datagrams wait (until they are read: it must read them).
     #[napi(constructor)]
-    pub fn new(fd: i32, peer: Option<String>, buffer_size: u32, wake: Function<(), ()>) -> napi::Result<Self> {
+    pub fn new(env: Env, fd: i32, peer: Option<String>, buffer_size: u32, wake: Function<(), ()>) -> napi::Result<Self> {
         let peer = peer.map(|p| parse_addr("peer", &p)).transpose()?;
         let udp = Udp::open(fd, peer, buffer_size).map_err(|e| napi::Error::from_reason(e.to_string()))?;
-        let tsfn = wake.build_threadsafe_function::<()>().build()?;
-        udp.start(move || {
-            tsfn.call((), ThreadsafeFunctionCallMode::NonBlocking);
-        });
-        Ok(NativeUdp { udp })
+        // SAFETY: this call's env and function; the socket lives as long as `udp`, which outlives the poll.
+        let poll = unsafe { Poll::start(env.raw(), wake.raw(), udp.fd())? };
+        Ok(NativeUdp { udp, poll })
+    }
+
+    /// Reads and drops what waits (no endpoint takes it).
+    #[napi(catch_unwind)]
+    pub fn discard(&self) {
+        let mut scratch = Inbox::default();
+        self.udp.recv(&mut scratch);
+        let n = scratch.each().count() as u64;
+        self.udp.counters.dropped_in.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Whether the open socket keeps the process running (yes by default).
+    #[napi(catch_unwind, js_name = "setRef")]
+    pub fn set_ref(&self, on: bool) {
+        self.poll.set_ref(on);
     }
 
     #[napi(catch_unwind)]
@@ -100,10 +115,10 @@ impl NativeUdp {
         }
     }
 
-    /// Stops the reader; the socket closes once no endpoint holds it.
+    /// Stops reading; the socket closes once no endpoint holds it.
     #[napi(catch_unwind)]
-    pub fn close(&self) {
-        self.udp.stop();
+    pub fn close(&mut self) {
+        self.poll.close();
     }
 }
 
@@ -145,7 +160,7 @@ impl NativeEndpoint {
     pub fn udp_input(&mut self, mut io: BufferSlice, mut meta: Uint32ArraySlice) -> f64 {
         let now = Instant::now();
         if let Some(udp) = &self.udp {
-            udp.take(&mut self.taken);
+            udp.recv(&mut self.taken);
             let batch: Vec<(SocketAddr, &[u8])> = self.taken.each().collect();
             self.inner.input_batch(now, &batch);
             self.inner.pump_after_input(now);

@@ -13,6 +13,7 @@ pub mod ppid;
 pub mod recovery;
 pub mod repair;
 pub mod udp;
+mod uvpoll;
 pub mod wire;
 
 mod binding;

@@ -5,7 +5,7 @@
 // and reads both with one parser.
 //
 //   node benches/peers/udp.js (--listen UDP_PORT | --connect UDP_PORT)
-//        [--mode sink|source] [--bytes N] [--msg-size M] [--timeout S]
+//        [--mode sink|source|echo] [--bytes N] [--msg-size M] [--timeout S]
 //
 // One datagram = one SCTP packet (udpTransport, 4 MiB socket buffers); SCTP
 // port 5000 on both sides, as usrsctp-peer's default. rx_mbit_per_s is, as
@@ -30,7 +30,7 @@ function parseArgs (argv) {
     else throw new Error(`unknown argument ${argv[i]}`)
   }
   if (!a.listen === !a.connect) throw new Error('one of --listen UDP_PORT, --connect UDP_PORT')
-  if (!['sink', 'source'].includes(a.mode)) throw new Error('--mode sink or source')
+  if (!['sink', 'source', 'echo'].includes(a.mode)) throw new Error('--mode sink, source or echo')
   return a
 }
 
@@ -64,7 +64,16 @@ async function main () {
   }
   const { socket, transport } = await associate(a)
   const closed = once(socket, 'close')
-  if (a.mode === 'sink') {
+  if (a.mode === 'echo') {
+    // Every message back on its stream with its PPID, as usrsctp-peer's echo does.
+    socket.on('message', (m, { streamId, ppid }) => {
+      out.messages++
+      out.bytes += m.length
+      socket.createStream(streamId).send(m, { ppid })
+    })
+    socket.on('end', () => socket.end())
+    await closed
+  } else if (a.mode === 'sink') {
     let first = 0n
     let last = 0n
     let stall = 0n
