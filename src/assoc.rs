@@ -110,6 +110,9 @@ pub struct Assoc {
     lost: Option<AssociationError>,
     /// sctp-proto's T3 timeout count when the peer was last heard from.
     t3_at_last_rx: u64,
+    /// T3 expiries seen, and the probe due after the last (see `recovery::Recovery::probe`).
+    t3_seen: u64,
+    probe: Option<(Instant, u32)>,
     /// A deadline of the driver's own: handshake or shutdown taking too long.
     pub deadline: Option<Instant>,
     /// The deadline currently registered in the endpoint's timer set.
@@ -192,6 +195,8 @@ impl Assoc {
             ending: None,
             lost: None,
             t3_at_last_rx: 0,
+            t3_seen: 0,
+            probe: None,
             deadline,
             armed: None,
             pending_out: Vec::new(),
@@ -688,6 +693,7 @@ impl Assoc {
 
     pub fn handle_timeout(&mut self, now: Instant) {
         self.proto.handle_timeout(now);
+        self.tail_probe(now);
         if self.hb_due.is_some_and(|d| d <= now) {
             self.heartbeat(now);
         }
@@ -700,6 +706,21 @@ impl Assoc {
                 self.fail("ETIMEDOUT", "shutdown did not complete in time");
             } else {
                 self.fail("ETIMEDOUT", "handshake did not complete in time");
+            }
+        }
+    }
+
+    /// Two round trips after a T3 expiry (at least 10 ms, at most half of
+    /// rto_min), the chunk it sent again goes once more if still unacknowledged.
+    fn tail_probe(&mut self, now: Instant) {
+        let t3 = self.proto.stats().get_num_t3timeouts();
+        if t3 > self.t3_seen {
+            self.t3_seen = t3;
+            let wait = self.srtt.map_or(Duration::MAX, |r| r * 2).clamp(Duration::from_millis(10), Duration::from_millis(self.cfg.rto_min as u64 / 2).max(Duration::from_millis(10)));
+            self.probe = self.recovery.oldest().map(|tsn| (now + wait, tsn));
+        } else if let Some((_, tsn)) = self.probe.take_if(|(at, _)| *at <= now) {
+            if let (Some(chunk), Some(tag)) = (self.recovery.probe(tsn), self.peer_tag) {
+                self.pending_out.push(wire::packet_with_chunk(self.local_port, self.remote_port, tag, &chunk));
             }
         }
     }
@@ -754,7 +775,8 @@ impl Assoc {
     /// The earliest moment this association needs `handle_timeout`.
     pub fn next_deadline(&self) -> Option<Instant> {
         let parked = self.parked_reply.as_ref().map(|(at, _)| *at);
-        [self.proto.poll_timeout(), self.deadline, self.hb_due, parked].into_iter().flatten().min()
+        let probe = self.probe.map(|(at, _)| at);
+        [self.proto.poll_timeout(), self.deadline, self.hb_due, parked, probe].into_iter().flatten().min()
     }
 
     fn on_connected(&mut self, now: Instant, out: &mut Out) {

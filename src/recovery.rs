@@ -12,6 +12,11 @@
 //! - `IGNORED` times after its first transmission (sctp-proto, which would
 //!   have fast-retransmitted it after three, did not).
 //!
+//! - once, two round trips after a T3 expiry, if the chunk the timer sent again
+//!   is still unacknowledged (`probe`): with nothing else in flight no SACK
+//!   can show that retransmission lost, and the next T3 comes after twice the
+//!   RTO (RFC 8985's tail loss probe does the same for TCP).
+//!
 //! sctp-proto never knows: the peer's next SACK simply acknowledges the TSN.
 //! Chunks of partially reliable messages are left alone: sending them again
 //! would break their `maxRetransmits` or lifetime (the driver records none on
@@ -104,6 +109,19 @@ impl Recovery {
             Some(s) if s.tsn == tsn => self.sent.get_mut(i),
             _ => self.sent.iter_mut().find(|s| s.tsn == tsn),
         }
+    }
+
+    /// The lowest chunk still unacknowledged, if recorded.
+    pub fn oldest(&self) -> Option<u32> {
+        self.sent.front().map(|s| s.tsn)
+    }
+
+    /// A copy of chunk `tsn` to send again, if it is still the oldest unacknowledged one.
+    pub fn probe(&mut self, tsn: u32) -> Option<Vec<u8>> {
+        let s = self.sent.front_mut().filter(|s| s.tsn == tsn && s.resends < MAX_RESENDS)?;
+        s.resends += 1;
+        self.resent += 1;
+        Some(s.chunk.clone())
     }
 
     /// Everything up to `cum` is acknowledged, or abandoned by our FORWARD TSN:

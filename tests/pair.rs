@@ -424,3 +424,30 @@ fn the_reset_answering_the_peers_does_not_wait_for_a_delayed_sack() {
     let took = p.now - started;
     assert!(took <= Duration::from_millis(30), "b's answering reset reached a after {took:?}");
 }
+
+#[test]
+fn a_lost_t3_retransmission_is_sent_again_within_round_trips_not_after_a_doubled_rto() {
+    let (mut p, id) = connected_pair();
+    // The message's first transmission and the T3 retransmission are both lost.
+    let mut lost = 0;
+    p.drop = Box::new(move |dir, pkt| {
+        let data = wire::chunks(pkt).any(|c| c.typ == wire::CT_DATA);
+        if dir == Dir::AtoB && data && lost < 2 {
+            lost += 1;
+            return true;
+        }
+        false
+    });
+    p.a.send(id, 0, 53, false, (0, 0), b"once more").unwrap();
+    let start = p.now;
+    while p.seen_b.payloads().is_empty() && p.now - start < Duration::from_secs(5) {
+        p.advance(Duration::from_millis(10));
+    }
+    let took = p.now - start;
+    // RTO 100 ms (rto_initial: no sample yet). Without the probe the second try
+    // waits for T3 doubled: 100 + 200 ms. With it: 100 ms + 25 (rto_min / 2).
+    assert_eq!(p.seen_b.payloads(), [b"once more".to_vec()]);
+    assert!(took < Duration::from_millis(200), "delivered after {took:?}");
+    let t3 = p.a.stats(id).unwrap().t3_timeouts;
+    assert_eq!(t3, 1.0, "one T3 expiry, then the probe");
+}
