@@ -11,8 +11,9 @@
 //! peers, associations told apart by remote address as RFC 6951 §5.4 does.
 //!
 //! libuv's poll handle rather than tokio or a reader thread: Node's event loop
-//! already waits on sockets; a reader thread measured 97 µs per round trip
-//! against usrsctp (the hand-over to the JavaScript thread), this 20-odd.
+//! already waits on sockets. A reader thread handing batches over with a
+//! thread-safe function (tokio would hand over the same way) measured bulk
+//! with usrsctp at 84/65 MiB/s where this does 150/119 in the same session.
 
 use std::io;
 use std::mem::{size_of, zeroed};
