@@ -104,7 +104,6 @@ class Endpoint {
       const waiting = this.waiting
       this.waiting = []
       for (const [cfg, socket, remote] of waiting) if (!socket.destroyed) socket._id = this.connect(cfg, socket, remote)
-      this.udpInput() // what arrived while no endpoint listened
     }
     if (this.udp) {
       if (transport.native) this.onUdpReady()
@@ -221,7 +220,7 @@ class Endpoint {
     this.dispatch(this.nativeFlush())
   }
 
-  // Datagrams wait in Rust's inbox: one call feeds them all and sends the answers.
+  // Datagrams wait on the UDP socket: one native call reads them all, feeds them and sends the answers.
   udpInput () {
     if (this.dead) return
     let timeout
