@@ -18,7 +18,7 @@ use crate::assoc::Stats;
 use crate::config::AssocConfig;
 use crate::endpoint::{Counters, Endpoint};
 use crate::events::{Cursor, HEAD, PEER};
-use crate::udp::{Inbox, Udp};
+use crate::udp::{Inbox, Udp, TURN_BYTES};
 use crate::uvpoll::Poll;
 
 #[napi(object)]
@@ -154,16 +154,28 @@ impl NativeEndpoint {
         self.inner.connect_to(cfg, remote, Instant::now()).map_err(napi::Error::from_reason)
     }
 
-    /// Feeds the datagrams the UDP socket received since the last call and
-    /// hands over the output; returns the next timeout.
+    /// Feeds the datagrams waiting on the UDP socket, a `recvmmsg` batch at a
+    /// time with the answers to each sent before the next is read (so SACKs
+    /// keep the peer's clock going), up to `TURN_BYTES`; hands over the
+    /// messages and events; returns the next timeout.
     #[napi(catch_unwind)]
     pub fn udp_input(&mut self, mut io: BufferSlice, mut meta: Uint32ArraySlice) -> f64 {
         let now = Instant::now();
-        if let Some(udp) = &self.udp {
-            udp.recv(&mut self.taken);
-            let batch: Vec<(SocketAddr, &[u8])> = self.taken.each().collect();
-            self.inner.input_batch(now, &batch);
-            self.inner.pump_after_input(now);
+        if let Some(udp) = self.udp.clone() {
+            let mut read = 0;
+            loop {
+                let more = udp.recv(&mut self.taken);
+                read += self.taken.len();
+                let batch: Vec<(SocketAddr, &[u8])> = self.taken.each().collect();
+                self.inner.input_batch(now, &batch);
+                self.inner.pump_after_input(now);
+                let sent = self.inner.out.lens.len() as u64;
+                udp.send(&mut self.inner.out);
+                self.inner.counters.packets_out += sent;
+                if !more || read >= TURN_BYTES {
+                    break;
+                }
+            }
         }
         self.hand_over(now, &mut io, &mut meta)
     }

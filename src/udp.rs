@@ -32,7 +32,7 @@ const BATCH: usize = 64;
 const MAX_DATAGRAM: usize = 9216;
 /// Bytes read per wake-up at most; what is left waits in the kernel for the
 /// next one (the poll is level-triggered), so other sockets and timers get turns.
-const TURN_BYTES: usize = 1 << 20;
+pub const TURN_BYTES: usize = 1 << 20;
 
 /// What the socket saw, for `transport.stats()`.
 #[derive(Default)]
@@ -67,6 +67,15 @@ impl Inbox {
     pub fn clear(&mut self) {
         self.bytes.clear();
         self.items.clear();
+    }
+
+    /// Bytes held.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
     }
 }
 
@@ -107,32 +116,30 @@ impl Udp {
         self.sock.as_raw_fd()
     }
 
-    /// Reads what waits on the socket, up to `TURN_BYTES`, into `inbox` (emptied first).
-    pub fn recv(&self, inbox: &mut Inbox) {
+    /// Reads one batch of what waits on the socket into `inbox` (emptied
+    /// first); returns whether more may wait (the batch was full).
+    pub fn recv(&self, inbox: &mut Inbox) -> bool {
         inbox.clear();
         let fd = self.sock.as_raw_fd();
         BUFFERS.with_borrow_mut(|bufs| {
-            while inbox.bytes.len() < TURN_BYTES {
-                let n = bufs.recv(fd);
-                for i in 0..n {
-                    let (from, datagram, truncated) = bufs.datagram(i);
-                    self.counters.datagrams_in.fetch_add(1, Ordering::Relaxed);
-                    let foreign = self.peer.is_some_and(|p| Some(p) != from);
-                    match from {
-                        Some(from) if !foreign && !truncated => {
-                            inbox.bytes.extend_from_slice(datagram);
-                            inbox.items.push((from, datagram.len() as u32));
-                        }
-                        _ => {
-                            self.counters.dropped_in.fetch_add(1, Ordering::Relaxed);
-                        }
+            let n = bufs.recv(fd);
+            for i in 0..n {
+                let (from, datagram, truncated) = bufs.datagram(i);
+                self.counters.datagrams_in.fetch_add(1, Ordering::Relaxed);
+                let foreign = self.peer.is_some_and(|p| Some(p) != from);
+                match from {
+                    Some(from) if !foreign && !truncated => {
+                        inbox.bytes.extend_from_slice(datagram);
+                        inbox.items.push((from, datagram.len() as u32));
+                    }
+                    _ => {
+                        self.counters.dropped_in.fetch_add(1, Ordering::Relaxed);
                     }
                 }
-                if n < BATCH {
-                    break; // drained (EAGAIN), or an ICMP error queued on the socket: neither is fatal
-                }
             }
-        });
+            // Fewer: drained (EAGAIN), or an ICMP error queued on the socket; neither is fatal.
+            n == BATCH
+        })
     }
 
     /// Sends every packet of `out` to its destination and empties them from it.
