@@ -17,14 +17,12 @@ exit status 0 if nothing was wrong and both directions carried packets.
 """
 import json
 import os
-import select
-import socket
 import sys
-import time
 
 sys.dont_write_bytecode = True  # no __pycache__ next to the tools
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from crc32c_check import crc32c  # noqa: E402
+from relay import relay  # noqa: E402
 
 CHUNK_NAMES = {0: "DATA", 1: "INIT", 2: "INIT_ACK", 3: "SACK", 4: "HEARTBEAT", 5: "HEARTBEAT_ACK",
                6: "ABORT", 7: "SHUTDOWN", 8: "SHUTDOWN_ACK", 9: "ERROR", 10: "COOKIE_ECHO",
@@ -60,38 +58,26 @@ def check(data, src_port, dst_port, stats, key):
 def main():
     listen_port, server_port, client_sctp, server_sctp = (int(x) for x in sys.argv[1:5])
     seconds = float(sys.argv[5])
-    front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    front.bind(("127.0.0.1", listen_port))
-    back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    back.bind(("127.0.0.1", 0))
-    back.connect(("127.0.0.1", server_port))
-    client = None
     stats = {"to_server": 0, "to_client": 0, "bad": 0, "problems": [],
-             "relay_udp_port_seen_by_server": back.getsockname()[1],
+             "relay_udp_port_seen_by_server": None,
              "client_udp_ports": [], "server_udp_ports": [],
              "chunks_to_server": {}, "chunks_to_client": {}}
-    end = time.time() + seconds
-    while time.time() < end:
-        ready, _, _ = select.select([front, back], [], [], 0.1)
-        for s in ready:
-            data, addr = s.recvfrom(65536)
-            up = s is front
-            key = "to_server" if up else "to_client"
-            stats[key] += 1
-            ports = stats["client_udp_ports" if up else "server_udp_ports"]
-            if addr[1] not in ports:
-                ports.append(addr[1])
-            problem = check(data, *((client_sctp, server_sctp) if up else (server_sctp, client_sctp)),
-                            stats, key)
-            if problem:
-                stats["bad"] += 1
-                if len(stats["problems"]) < 10:
-                    stats["problems"].append(f"{key} #{stats[key]}: {problem}")
-            if up:
-                client = addr
-                back.send(data)
-            elif client is not None:
-                front.sendto(data, client)
+
+    def inspect(data, up, addr):
+        key = "to_server" if up else "to_client"
+        stats[key] += 1
+        ports = stats["client_udp_ports" if up else "server_udp_ports"]
+        if addr[1] not in ports:
+            ports.append(addr[1])
+        problem = check(data, *((client_sctp, server_sctp) if up else (server_sctp, client_sctp)),
+                        stats, key)
+        if problem:
+            stats["bad"] += 1
+            if len(stats["problems"]) < 10:
+                stats["problems"].append(f"{key} #{stats[key]}: {problem}")
+        return data
+
+    stats["relay_udp_port_seen_by_server"] = relay(listen_port, server_port, seconds, inspect)
     print(json.dumps(stats))
     return 0 if stats["bad"] == 0 and stats["to_server"] and stats["to_client"] else 1
 
