@@ -335,6 +335,9 @@ export interface UdpTransport extends EventEmitter {
   /** Closes the socket; the associations on it end with ERR_SCTP_TRANSPORT_CLOSED. */
   destroy(error?: Error): this
   close(): this
+  /** As dgram's: whether the open socket keeps the process running (it does by default). */
+  ref(): this
+  unref(): this
   on(event: 'error', listener: (err: Error) => void): this
   on(event: 'close', listener: () => void): this
   on(event: 'ready', listener: () => void): this

@@ -224,6 +224,18 @@ test('several usrsctp clients at once against one sctp-native server socket', { 
   }
 })
 
+test('an open transport keeps the process running, as a dgram socket does, until unref()', { timeout: 20000 }, async () => {
+  const { spawnSync } = require('node:child_process')
+  const script = (unref) => `const sctp = require(${JSON.stringify(require.resolve('..'))})
+    const t = sctp.udpTransport({ localAddress: '127.0.0.1' })${unref ? '.unref()' : ''}
+    t.on('ready', () => console.log('ready'))`
+  const kept = spawnSync(process.execPath, ['-e', script(false)], { timeout: 2000, encoding: 'utf8' })
+  assert.equal(kept.signal, 'SIGTERM', 'still running when killed after 2 s')
+  assert.equal(kept.stdout, 'ready\n')
+  const released = spawnSync(process.execPath, ['-e', script(true)], { timeout: 5000, encoding: 'utf8' })
+  assert.deepEqual([released.status, released.signal, released.stdout], [0, null, 'ready\n'])
+})
+
 test('udpTransport options are checked, with a code naming the option', () => {
   assert.throws(() => sctp.udpTransport({ localPort: -1 }), { code: 'ERR_OUT_OF_RANGE', message: /localPort/ })
   assert.throws(() => sctp.udpTransport({ localAddress: 'example.com' }), { code: 'ERR_INVALID_ARG_TYPE', message: /localAddress/ })

@@ -45,6 +45,7 @@ class UdpTransport extends EventEmitter {
     this.socket = socket
     this.native = null // a NativeUdp once the socket is bound and the peer's address known
     this.destroyed = false
+    this._ref = true
     this._peer = port ? { port, address: address || '127.0.0.1' } : null
     this._onSocketError = (err) => this.destroy(err)
     this._onSocketClose = () => this.destroy()
@@ -87,6 +88,7 @@ class UdpTransport extends EventEmitter {
       return this.destroy(err)
     }
     state.handle.recvStop() // from now on Rust reads the socket
+    if (!this._ref) this.native.setRef(false)
     this.emit('ready')
   }
 
@@ -133,6 +135,19 @@ class UdpTransport extends EventEmitter {
   }
 
   close () { return this.destroy() }
+
+  // As dgram's: whether the open socket keeps the process running (it does by default).
+  ref () {
+    this._ref = true
+    if (this.native) this.native.setRef(true)
+    return this
+  }
+
+  unref () {
+    this._ref = false
+    if (this.native) this.native.setRef(false)
+    return this
+  }
 }
 
 function udpTransport (socket, opts) {
