@@ -60,7 +60,7 @@ fn main() {
         by_alias.insert(alias(i), i);
     }
     let mut ep = Endpoint::new();
-    let cfg = AssocConfig { rto_initial: 1000.0, rto_min: 400.0, rto_max: 2000.0, hb_interval: 10_000.0, association_max_retrans: 10, ..AssocConfig::for_tests(5000, 5000) };
+    let cfg = AssocConfig::with_default_timers(5000, 5000); // clients as the library configures them
     let (mut started, mut connected, mut failed) = (0usize, 0usize, 0usize);
     let t0 = Instant::now();
     let mut done_at = None;

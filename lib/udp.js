@@ -15,11 +15,11 @@
 // peers, associations told apart by the remote address and port; a client
 // then names its server in connect() (`udpAddress`, `udpPort`).
 const dgram = require('dgram')
-const dns = require('dns')
 const net = require('net')
 const { EventEmitter } = require('events')
 const { NativeUdp } = require('../binding.js')
 const options = require('./options')
+const { peerOptions, resolvePeer } = require('./transports')
 const { invalidType, invalidValue, withCode } = require('./errors')
 
 const DEFAULT_BUFFER = 4 << 20 // SCTP sends a window's worth at once; 208 KiB drops part of it
@@ -34,10 +34,7 @@ function stateOf (socket) {
 class UdpTransport extends EventEmitter {
   constructor (socket, opts) {
     super()
-    const port = options.port(opts, 'port', false)
-    const address = opts.address
-    if (address !== undefined && typeof address !== 'string') throw invalidType('address', 'of type string', address)
-    if (address === '') throw invalidValue('address', 'must be a host name or an IP address')
+    const peer = peerOptions(opts) // checks that opts is an object, first
     const bufferSize = opts.bufferSize === undefined ? DEFAULT_BUFFER : options.integer('bufferSize', opts.bufferSize, 0, 0x7fffffff)
     this.maxAssociations = opts.maxAssociations === undefined
       ? DEFAULT_MAX_ASSOCIATIONS
@@ -46,7 +43,7 @@ class UdpTransport extends EventEmitter {
     this.native = null // a NativeUdp once the socket is bound and the peer's address known
     this.destroyed = false
     this._ref = true
-    this._peer = port ? { port, address: address || '127.0.0.1' } : null
+    this._peer = peer.port ? peer : null
     this._onSocketError = (err) => this.destroy(err)
     this._onSocketClose = () => this.destroy()
     socket.on('error', this._onSocketError)
@@ -65,11 +62,7 @@ class UdpTransport extends EventEmitter {
       if (state.bindState === 0) socket.bind() // what a first send() would do
     }
     if (this._peer && !net.isIP(this._peer.address)) {
-      dns.lookup(this._peer.address, { family: socket.type === 'udp6' ? 6 : 4 }, (err, resolved) => {
-        if (err) return this.destroy(err)
-        this._peer.address = resolved
-        step()
-      })
+      resolvePeer(socket, this._peer, (err) => (err ? this.destroy(err) : step()))
     } else process.nextTick(step)
   }
 
@@ -113,7 +106,7 @@ class UdpTransport extends EventEmitter {
   // inbox, a truncated datagram, or from elsewhere than the peer), and sends
   // the kernel refused (never fatal: SCTP retransmits, other peers go on).
   stats () {
-    const s = this.native ? this.native.stats() : { datagramsIn: 0, datagramsOut: 0, droppedIn: 0, sendErrors: 0, lastSendError: 0 }
+    const s = this.native ? this.native.stats() : { datagramsIn: 0, datagramsOut: 0, droppedIn: 0, sendErrors: 0 }
     return { datagramsIn: s.datagramsIn, datagramsOut: s.datagramsOut, dropped: s.droppedIn, sendErrors: s.sendErrors }
   }
 
@@ -151,7 +144,7 @@ class UdpTransport extends EventEmitter {
 }
 
 function udpTransport (socket, opts) {
-  if (socket instanceof dgram.Socket) return new UdpTransport(socket, checkOptions(opts === undefined ? {} : opts))
+  if (socket instanceof dgram.Socket) return new UdpTransport(socket, opts === undefined ? {} : opts)
   if (socket === null || typeof socket !== 'object' || typeof socket.send === 'function' || opts !== undefined) {
     throw invalidType('socket', 'a dgram.Socket, or options', socket)
   }
@@ -171,11 +164,6 @@ function udpTransport (socket, opts) {
     udp.close()
     throw err
   }
-}
-
-function checkOptions (opts) {
-  if (opts === null || typeof opts !== 'object') throw invalidType('options', 'an object', opts)
-  return opts
 }
 
 module.exports = { udpTransport, UdpTransport }

@@ -160,13 +160,13 @@ pub struct Assoc {
 }
 
 impl Assoc {
-    pub fn new(id: u32, handle: AssociationHandle, proto: Association, cfg: AssocConfig, incoming: bool, now: Instant) -> Self {
+    pub fn new(id: u32, handle: AssociationHandle, proto: Association, cfg: AssocConfig, incoming: bool, remote: SocketAddr, now: Instant) -> Self {
         let deadline = Some(now + handshake_limit(&cfg, incoming));
         Assoc {
             id,
             handle,
             proto,
-            remote: PEER,
+            remote,
             local_port: cfg.local_port as u16,
             remote_port: cfg.remote_port as u16,
             cfg,

@@ -45,7 +45,7 @@ pub struct NativeEndpoint {
     test_hooks: bool,
     /// The native UDP path: packets come from and go to this socket, not JavaScript.
     udp: Option<Arc<Udp>>,
-    /// The inbox last taken from `udp`, kept for its allocations.
+    /// The datagrams last read from `udp`, kept for their allocations.
     taken: Inbox,
 }
 
@@ -62,8 +62,6 @@ pub struct UdpStats {
     pub datagrams_out: f64,
     pub dropped_in: f64,
     pub send_errors: f64,
-    /// errno of the last refused send (0: none).
-    pub last_send_error: u32,
 }
 
 /// A UDP socket owned by Rust (see `udp`), held by JavaScript's UdpTransport;
@@ -111,7 +109,6 @@ impl NativeUdp {
             datagrams_out: c.datagrams_out.load(Ordering::Relaxed) as f64,
             dropped_in: c.dropped_in.load(Ordering::Relaxed) as f64,
             send_errors: c.send_errors.load(Ordering::Relaxed) as f64,
-            last_send_error: c.last_send_error.load(Ordering::Relaxed) as u32,
         }
     }
 
@@ -169,9 +166,7 @@ impl NativeEndpoint {
                 let batch: Vec<(SocketAddr, &[u8])> = self.taken.each().collect();
                 self.inner.input_batch(now, &batch);
                 self.inner.pump_after_input(now);
-                let sent = self.inner.out.lens.len() as u64;
-                udp.send(&mut self.inner.out);
-                self.inner.counters.packets_out += sent;
+                self.send_udp(&udp);
                 if !more || read >= TURN_BYTES {
                     break;
                 }
@@ -317,12 +312,15 @@ impl NativeEndpoint {
         self.test_hooks
     }
 
+    /// The packets out so far, to the UDP socket.
+    fn send_udp(&mut self, udp: &Udp) {
+        self.inner.counters.packets_out += udp.send(&mut self.inner.out) as u64;
+    }
+
     /// Milliseconds to the next timer, or -1 for none. Over UDP the packets leave here.
     fn hand_over(&mut self, now: Instant, io: &mut [u8], meta: &mut Uint32ArraySlice) -> f64 {
-        if let Some(udp) = &self.udp {
-            let sent = self.inner.out.lens.len() as u64;
-            udp.send(&mut self.inner.out);
-            self.inner.counters.packets_out += sent;
+        if let Some(udp) = self.udp.clone() {
+            self.send_udp(&udp);
         }
         // SAFETY: JavaScript is single-threaded and waits for this call, and
         // the slice lives only for its duration: nothing else touches it.

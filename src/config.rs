@@ -57,6 +57,21 @@ impl AssocConfig {
         }
     }
 
+    /// The timers `lib/options.js` gives an association by default (its
+    /// `INITIAL`, README "Timers"), on `for_tests`' other settings: for the
+    /// Rust tests and benches that mean "as a user gets it".
+    pub fn with_default_timers(local_port: u32, remote_port: u32) -> Self {
+        AssocConfig {
+            rto_initial: 1000.0,
+            rto_min: 400.0,
+            rto_max: 2000.0,
+            max_init_retransmits: 8,
+            association_max_retrans: 10,
+            hb_interval: 10000.0,
+            ..Self::for_tests(local_port, remote_port)
+        }
+    }
+
     fn max_message(&self) -> u32 {
         if self.max_message_size <= 0.0 { u32::MAX } else { self.max_message_size as u32 }
     }

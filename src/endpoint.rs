@@ -193,9 +193,7 @@ impl Endpoint {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1).max(1);
         self.by_handle.insert(handle.0, id);
-        let mut a = Assoc::new(id, handle, proto, cfg, incoming, now);
-        a.remote = remote;
-        self.assocs.insert(id, a);
+        self.assocs.insert(id, Assoc::new(id, handle, proto, cfg, incoming, remote, now));
         self.dirty.push(id);
         id
     }

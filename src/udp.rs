@@ -43,7 +43,6 @@ pub struct Counters {
     pub dropped_in: AtomicU64,
     /// Not sent: the kernel refused (EMSGSIZE, ECONNREFUSED, EHOSTUNREACH, a full buffer…). Never fatal.
     pub send_errors: AtomicU64,
-    pub last_send_error: AtomicU64,
 }
 
 /// What one `recv` read, kept between calls for its allocations.
@@ -142,12 +141,14 @@ impl Udp {
         })
     }
 
-    /// Sends every packet of `out` to its destination and empties them from it.
-    /// A packet the kernel refuses is counted and dropped, as a router would
-    /// drop it: SCTP retransmits, and one unreachable peer never stops the others.
-    pub fn send(&self, out: &mut Out) {
-        if out.lens.is_empty() {
-            return;
+    /// Sends every packet of `out` to its destination and empties them from it;
+    /// returns how many there were. A packet the kernel refuses is counted and
+    /// dropped, as a router would drop it: SCTP retransmits, and one unreachable
+    /// peer never stops the others.
+    pub fn send(&self, out: &mut Out) -> usize {
+        let count = out.lens.len();
+        if count == 0 {
+            return 0;
         }
         let fd = self.sock.as_raw_fd();
         let mut batch: Vec<(libc::sockaddr_storage, u32, *const u8, usize)> = Vec::with_capacity(BATCH);
@@ -177,7 +178,6 @@ impl Udp {
                         continue;
                     }
                     self.counters.send_errors.fetch_add(1, Ordering::Relaxed);
-                    self.counters.last_send_error.store(errno as u64, Ordering::Relaxed);
                     at += 1;
                 }
             }
@@ -193,6 +193,7 @@ impl Udp {
         }
         flush(&mut batch);
         out.clear_packets();
+        count
     }
 }
 

@@ -163,25 +163,12 @@ fn heartbeats_detect_a_vanished_peer() {
     assert!(p.now - start < Duration::from_secs(2), "took {:?}", p.now - start);
 }
 
-/// The timers `lib/options.js` sets by default (README "Timers").
-fn default_timers(local: u32, remote: u32) -> AssocConfig {
-    AssocConfig {
-        rto_initial: 1000.0,
-        rto_min: 400.0,
-        rto_max: 2000.0,
-        max_init_retransmits: 8,
-        association_max_retrans: 10,
-        hb_interval: 10000.0,
-        ..cfg(local, remote)
-    }
-}
-
 /// Connects with the default timers, lets `a` write `pending` bytes, then cuts
 /// the path both ways; returns how long each side took to report the loss.
 fn time_to_report_a_vanished_peer(pending: usize) -> (Duration, Duration) {
     let mut p = Pair::default();
-    assert!(p.b.listen(default_timers(5000, 0), false));
-    let id = p.a.connect(default_timers(5001, 5000), p.now).unwrap();
+    assert!(p.b.listen(AssocConfig::with_default_timers(5000, 0), false));
+    let id = p.a.connect(AssocConfig::with_default_timers(5001, 5000), p.now).unwrap();
     p.drive();
     p.advance(Duration::from_secs(2)); // RTT samples, delayed SACKs out: a settled association
     if pending > 0 {
