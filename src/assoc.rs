@@ -693,11 +693,12 @@ impl Assoc {
 
     pub fn handle_timeout(&mut self, now: Instant) {
         self.proto.handle_timeout(now);
-        self.tail_probe(now);
+        let t3 = self.proto.stats().get_num_t3timeouts();
+        self.tail_probe(now, t3);
         if self.hb_due.is_some_and(|d| d <= now) {
             self.heartbeat(now);
         }
-        let silent_timeouts = self.proto.stats().get_num_t3timeouts().saturating_sub(self.t3_at_last_rx);
+        let silent_timeouts = t3.saturating_sub(self.t3_at_last_rx);
         if silent_timeouts > u64::from(self.cfg.association_max_retrans) && self.ending.is_none() {
             self.fail("ETIMEDOUT", "association lost: peer stopped acknowledging (association_max_retrans)");
         }
@@ -712,11 +713,13 @@ impl Assoc {
 
     /// Two round trips after a T3 expiry (at least 10 ms, at most half of
     /// rto_min), the chunk it sent again goes once more if still unacknowledged.
-    fn tail_probe(&mut self, now: Instant) {
-        let t3 = self.proto.stats().get_num_t3timeouts();
+    /// `t3`: T3 expiries so far.
+    fn tail_probe(&mut self, now: Instant, t3: u64) {
         if t3 > self.t3_seen {
             self.t3_seen = t3;
-            let wait = self.srtt.map_or(Duration::MAX, |r| r * 2).clamp(Duration::from_millis(10), Duration::from_millis(self.cfg.rto_min as u64 / 2).max(Duration::from_millis(10)));
+            let floor = Duration::from_millis(10);
+            let ceiling = Duration::from_millis(self.cfg.rto_min as u64 / 2).max(floor);
+            let wait = self.srtt.map_or(ceiling, |r| (r * 2).clamp(floor, ceiling));
             self.probe = self.recovery.oldest().map(|tsn| (now + wait, tsn));
         } else if let Some((_, tsn)) = self.probe.take_if(|(at, _)| *at <= now) {
             if let (Some(chunk), Some(tag)) = (self.recovery.probe(tsn), self.peer_tag) {
